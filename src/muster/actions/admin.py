@@ -1,0 +1,88 @@
+"""Plans and tokens: what the server's operator does."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from muster.actions.base import Actor, Runtime
+from muster.errors import Forbidden, InvalidInput, Unauthorized
+from muster.plan import check_plan
+from muster.storage import records
+
+TOKEN_PREFIX = "mst_"
+
+
+@dataclass(frozen=True)
+class Applied:
+    version: int
+    changed: bool
+    warnings: list[str]
+
+
+def apply_plan(rt: Runtime, actor: Actor, source: str) -> Applied:
+    """Store the plan as a new version, unless it is the same as the one in force.
+
+    A plan with errors is refused whole, every error listed; warnings are returned.
+    """
+    now = rt.clock()
+    plan, problems = check_plan(source, now.date())
+    errors = [p for p in problems if p.level == "error"]
+    if plan is None or errors:
+        raise InvalidInput(
+            "the plan has errors:\n" + "\n".join(f"  {p}" for p in errors),
+            hint="fix them and apply again; `muster plan check FILE` shows them locally",
+            field="plan",
+        )
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    warnings = [str(p) for p in problems]
+    with rt.db.transaction() as conn:
+        latest = records.latest_plan(conn)
+        if latest is not None and latest.digest == digest:
+            return Applied(latest.version, False, warnings)
+        version = records.insert_plan(conn, source=source, digest=digest, at=now, by=actor.handle)
+    return Applied(version, True, warnings)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(rt: Runtime, handle: str, *, admin: bool = False, label: str = "") -> str:
+    """A new API token for `handle`; only its digest is stored, so it is shown once."""
+    handle = handle.strip().lower()
+    if not handle or not handle.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput(
+            f"{handle!r} is not a handle", hint="use a plan handle like alice", field="handle"
+        )
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with rt.db.transaction() as conn:
+        records.insert_token(
+            conn, handle=handle, digest=_digest(token), label=label, admin=admin, at=rt.clock()
+        )
+    return token
+
+
+def authenticate(rt: Runtime, token: str | None, act_as: str | None = None) -> Actor:
+    """The Actor behind a bearer token. An admin token may act as a plan person (`--as`)."""
+    if not token:
+        raise Unauthorized(
+            "this call needs a token",
+            hint="send `Authorization: Bearer TOKEN`; `muster token create HANDLE` makes one",
+        )
+    with rt.db.read() as conn:
+        row = records.token_by_digest(conn, _digest(token.strip()))
+    if row is None:
+        raise Unauthorized(
+            "the token is unknown or revoked",
+            hint="ask the server's operator for a new one (`muster token create`)",
+        )
+    if act_as:
+        if not row.admin:
+            raise Forbidden(
+                "only an admin token can act as someone else",
+                hint="leave out --as, or use an admin token",
+            )
+        return Actor(act_as.strip().lower())
+    return Actor(row.handle, admin=bool(row.admin))

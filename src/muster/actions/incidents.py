@@ -1,0 +1,273 @@
+"""Declaring an incident and moving it on: milestones, severity, impact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from muster.actions.base import (
+    Actor,
+    Pen,
+    PlanInForce,
+    Runtime,
+    load_incident,
+    plan_in_force,
+    reference,
+    require_open,
+    resolve_at,
+)
+from muster.domain.hats import warnings
+from muster.domain.milestones import Milestone, MilestoneRefused, check_milestone
+from muster.domain.records import FIRST_ACTIONS, EntryKind
+from muster.domain.roles import Role
+from muster.errors import Conflict, InvalidInput
+from muster.storage import incidents, records
+
+
+@dataclass(frozen=True)
+class Declared:
+    number: int
+    warnings: list[str]
+
+
+def declare(
+    rt: Runtime,
+    actor: Actor,
+    *,
+    title: str,
+    severity: str,
+    services: list[str] | None = None,
+    impact: str = "",
+    at: str | None = None,
+    drill: bool = False,
+    private: bool = False,
+) -> Declared:
+    """Open an incident with its people named from the plan, its first tasks, and its freeze."""
+    title = title.strip()
+    if not title:
+        raise InvalidInput(
+            "the title is empty", hint="say what is broken, in a few words", field="title"
+        )
+    if len(title) > 200:
+        raise InvalidInput(
+            "the title is longer than 200 characters", hint="shorten it", field="title"
+        )
+    now = rt.clock()
+    with rt.db.transaction() as conn:
+        pif = plan_in_force(rt, conn)
+        plan = pif.plan
+        sev = plan.severity(severity)
+        if sev is None:
+            names = ", ".join(s.name for s in plan.severities)
+            raise InvalidInput(
+                f"{severity!r} is not a severity in the plan",
+                hint=f"use one of: {names}",
+                field="severity",
+            )
+        chosen = _services(pif, services or [])
+        occurred = resolve_at(at, now, pif.tz)
+        roles = _staff(pif, chosen, occurred)
+        number = incidents.next_number(conn)
+        incident_id = incidents.insert_incident(
+            conn,
+            number=number,
+            title=title,
+            severity=sev.name,
+            impact=impact.strip(),
+            drill=drill,
+            private=private,
+            plan_version=pif.version,
+            declared_by=actor.handle,
+            declared_at=now,
+            last_seq=0,
+            detected_at=occurred,
+            acknowledged_at=occurred,
+        )
+        incidents.add_services(conn, incident_id, chosen)
+        incidents.add_roles(conn, incident_id, roles)
+        pen = Pen(conn, incident_id, actor.handle, now)
+        flags = [f for f, on in (("drill", drill), ("private", private)) if on]
+        pen.write(
+            EntryKind.declared,
+            f"{reference(number)} declared: {sev.name} {title}"
+            + (f" ({', '.join(flags)})" if flags else ""),
+            at=occurred,
+            data={
+                "severity": sev.name,
+                "services": chosen,
+                "plan_version": pif.version,
+                "flags": flags,
+            },
+        )
+        for milestone in (Milestone.detected, Milestone.acknowledged):
+            pen.write(
+                EntryKind.milestone, f"{milestone}", at=occurred, data={"milestone": str(milestone)}
+            )
+        for role, (holder, backup) in roles.items():
+            pen.write(
+                EntryKind.role,
+                f"{holder} is {role} (backup: {backup or 'none'})",
+                at=occurred,
+                data={"role": str(role), "holder": holder, "backup": backup},
+            )
+        if impact.strip():
+            pen.write(EntryKind.impact, impact.strip(), at=occurred)
+        for task_title, owner_role in FIRST_ACTIONS:
+            owner = roles[Role(owner_role)][0]
+            task_no = records.add_task(conn, incident_id, title=task_title, owner=owner, at=now)
+            pen.write(
+                EntryKind.task,
+                f"task {task_no} for {owner}: {task_title}",
+                at=occurred,
+                data={"task": task_no, "owner": owner},
+            )
+        for service in chosen:
+            if plan.service(service).freeze_on_incident:  # type: ignore[union-attr]
+                records.start_freeze(
+                    conn,
+                    service=service,
+                    reason=f"{reference(number)}: {title}",
+                    by=actor.handle,
+                    at=occurred,
+                    incident_id=incident_id,
+                )
+                pen.write(
+                    EntryKind.freeze,
+                    f"deploys frozen on {service}",
+                    at=occurred,
+                    data={"service": service, "frozen": True},
+                )
+    return Declared(number, warnings({role: holder for role, (holder, _) in roles.items()}))
+
+
+def _services(pif: PlanInForce, names: list[str]) -> list[str]:
+    chosen: list[str] = []
+    for name in names:
+        service = pif.plan.service(name.strip())
+        if service is None:
+            known = ", ".join(s.name for s in pif.plan.services)
+            raise InvalidInput(
+                f"{name!r} is not a service in the plan",
+                hint=f"use one of: {known}",
+                field="services",
+            )
+        if service.name not in chosen:
+            chosen.append(service.name)
+    return chosen
+
+
+def _staff(
+    pif: PlanInForce, services: list[str], at: datetime
+) -> dict[Role, tuple[str, str | None]]:
+    """Who holds each role at `at`: the on-call people, the fixer preferring a service owner.
+
+    The commander is never made the fixer if anyone else can be: the seed's first rule.
+    """
+    staff = {role: pif.plan.on_call(role, at) for role in Role}
+    commander = staff[Role.commander][0]
+    owners = [o for s in services for o in pif.plan.service(s).owners]  # type: ignore[union-attr]
+    fixer, fixer_backup = staff[Role.fixer]
+    if owners and fixer not in owners:
+        candidates = [o for o in owners if o != commander]
+        if candidates:
+            fixer_backup = fixer if fixer != candidates[0] else fixer_backup
+            fixer = candidates[0]
+    if fixer == commander and fixer_backup and fixer_backup != commander:
+        fixer, fixer_backup = fixer_backup, fixer
+    staff[Role.fixer] = (fixer, fixer_backup)
+    return staff
+
+
+def record_milestone(
+    rt: Runtime, actor: Actor, ref: str, milestone: str, *, at: str | None = None
+) -> Milestone:
+    """Record one milestone (possibly back-dated); resolving also lifts the incident's freezes."""
+    try:
+        name = Milestone(milestone.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            f"{milestone!r} is not a milestone",
+            hint="use one of: " + ", ".join(Milestone),
+            field="milestone",
+        ) from None
+    if name is Milestone.detected:
+        raise Conflict(
+            "detected is recorded when the incident is declared",
+            hint="if detection was earlier, say so with `muster log INC TEXT --at T`",
+        )
+    now = rt.clock()
+    with rt.db.transaction() as conn:
+        row = load_incident(conn, ref, actor, lock=True)
+        pif = plan_in_force(rt, conn, row.plan_version)
+        when = resolve_at(at, now, pif.tz)
+        try:
+            verdict = check_milestone(incidents.milestones(row), name, when, now, pif.tz)
+        except MilestoneRefused as refused:
+            raise Conflict(f"{reference(row.number)}: {refused}", hint=refused.hint) from None
+        incidents.set_milestone(conn, row.id, name, when)
+        pen = Pen(conn, row.id, actor.handle, now)
+        text = str(name)
+        if verdict.phase_after != verdict.phase_before:
+            text += f" (phase: {verdict.phase_after})"
+        pen.write(
+            EntryKind.milestone,
+            text,
+            at=when,
+            data={"milestone": str(name), "phase": str(verdict.phase_after)},
+        )
+        if name is Milestone.resolved:
+            lifted = [f for f in records.active_freezes(conn) if f.incident_id == row.id]
+            records.end_freezes(conn, [f.id for f in lifted], by=actor.handle, at=when)
+            for freeze in lifted:
+                pen.write(
+                    EntryKind.freeze,
+                    f"deploys unfrozen on {freeze.service or 'every service'}",
+                    at=when,
+                    data={"service": freeze.service, "frozen": False},
+                )
+    return name
+
+
+def change_severity(rt: Runtime, actor: Actor, ref: str, severity: str, *, why: str) -> str:
+    """Move the incident to another severity; the reason is required and goes on the record."""
+    if not why.strip():
+        raise InvalidInput("say why the severity changes", hint="add --why TEXT", field="why")
+    now = rt.clock()
+    with rt.db.transaction() as conn:
+        row = load_incident(conn, ref, actor, lock=True)
+        require_open(row, "change its severity")
+        pif = plan_in_force(rt, conn, row.plan_version)
+        sev = pif.plan.severity(severity)
+        if sev is None:
+            names = ", ".join(s.name for s in pif.plan.severities)
+            raise InvalidInput(
+                f"{severity!r} is not a severity in the plan",
+                hint=f"use one of: {names}",
+                field="severity",
+            )
+        if sev.name == row.severity:
+            raise Conflict(
+                f"{reference(row.number)} is already {sev.name}", hint="nothing to change"
+            )
+        incidents.set_fields(conn, row.id, severity=sev.name)
+        Pen(conn, row.id, actor.handle, now).write(
+            EntryKind.severity,
+            f"severity {row.severity} -> {sev.name}: {why.strip()}",
+            data={"from": row.severity, "to": sev.name, "why": why.strip()},
+        )
+    return sev.name
+
+
+def set_impact(rt: Runtime, actor: Actor, ref: str, impact: str, *, at: str | None = None) -> None:
+    """Restate what users can and cannot do; the latest statement is the incident's impact."""
+    if not impact.strip():
+        raise InvalidInput(
+            "the impact is empty", hint="say what users can and cannot do", field="impact"
+        )
+    now = rt.clock()
+    with rt.db.transaction() as conn:
+        row = load_incident(conn, ref, actor, lock=True)
+        pif = plan_in_force(rt, conn, row.plan_version)
+        when = resolve_at(at, now, pif.tz)
+        incidents.set_fields(conn, row.id, impact=impact.strip())
+        Pen(conn, row.id, actor.handle, now).write(EntryKind.impact, impact.strip(), at=when)

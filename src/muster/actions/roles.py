@@ -1,0 +1,181 @@
+"""Handoffs: a role changes hands only when the receiver says yes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from muster.actions.base import (
+    Actor,
+    Pen,
+    Runtime,
+    load_incident,
+    plan_in_force,
+    reference,
+    refuse,
+    require_open,
+)
+from muster.domain.hats import (
+    HandoffRefused,
+    Pending,
+    check_accept,
+    check_cancel,
+    check_handoff,
+    warnings,
+    wearers,
+)
+from muster.domain.records import EntryKind
+from muster.domain.roles import Role
+from muster.errors import InvalidInput
+from muster.storage import incidents
+
+
+@dataclass(frozen=True)
+class HandoffResult:
+    role: Role
+    to: str
+    warnings: list[str]
+
+
+def parse_role(name: str) -> Role:
+    try:
+        return Role(name.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            f"{name!r} is not a role", hint="use commander, communicator or fixer", field="role"
+        ) from None
+
+
+def _state(
+    conn: Connection, incident_id: int
+) -> tuple[dict[Role, str | None], dict[Role, Pending]]:
+    rows = incidents.roles_of(conn, [incident_id])[incident_id]
+    holders = {role: row.holder for role, row in rows.items()}
+    pending = {
+        role: Pending(row.pending_to, row.pending_by)
+        for role, row in rows.items()
+        if row.pending_to
+    }
+    return holders, pending
+
+
+def propose_handoff(
+    rt: Runtime, actor: Actor, ref: str, role_name: str, to: str, *, reason: str = ""
+) -> HandoffResult:
+    """Offer `role` to `to`; it stays with its holder until `to` accepts."""
+    role = parse_role(role_name)
+    receiver = to.strip().lower()
+    now = rt.clock()
+    with rt.db.transaction() as conn:
+        row = load_incident(conn, ref, actor, lock=True)
+        require_open(row, "hand off roles")
+        plan = plan_in_force(rt, conn).plan
+        holders, pending = _state(conn, row.id)
+        proposer = actor.handle
+        if actor.admin and proposer not in plan.handles():
+            proposer = wearers(holders)[Role.commander]  # the server's admin acts for the commander
+        try:
+            check_handoff(role, holders, pending.get(role), proposer, receiver, plan.handles())
+        except HandoffRefused as refused:
+            raise refuse(
+                refused.kind, f"{reference(row.number)}: {refused}", refused.hint
+            ) from None
+        incidents.update_role(
+            conn,
+            row.id,
+            role,
+            pending_to=receiver,
+            pending_by=actor.handle,
+            pending_reason=reason.strip(),
+            pending_since=now,
+        )
+        text = f"{actor.handle} offers {role} to {receiver}" + (
+            f": {reason.strip()}" if reason.strip() else ""
+        )
+        Pen(conn, row.id, actor.handle, now).write(
+            EntryKind.handoff,
+            text + " (waiting for them to accept)",
+            data={
+                "role": str(role),
+                "to": receiver,
+                "from": wearers(holders)[role],
+                "state": "proposed",
+            },
+        )
+        after = dict(holders)
+        after[role] = receiver
+    return HandoffResult(role, receiver, warnings(after))
+
+
+def accept_handoff(rt: Runtime, actor: Actor, ref: str, role_name: str) -> HandoffResult:
+    """The receiver takes the role; from now on they hold it and the timeline says so."""
+    role = parse_role(role_name)
+    now = rt.clock()
+    with rt.db.transaction() as conn:
+        row = load_incident(conn, ref, actor, lock=True)
+        require_open(row, "hand off roles")
+        holders, pending = _state(conn, row.id)
+        try:
+            offer = check_accept(role, pending.get(role), actor.handle)
+        except HandoffRefused as refused:
+            raise refuse(
+                refused.kind, f"{reference(row.number)}: {refused}", refused.hint
+            ) from None
+        previous = wearers(holders)[role]
+        incidents.update_role(
+            conn,
+            row.id,
+            role,
+            holder=offer.to,
+            backup=previous if previous != offer.to else None,
+            pending_to=None,
+            pending_by=None,
+            pending_reason=None,
+            pending_since=None,
+        )
+        Pen(conn, row.id, actor.handle, now).write(
+            EntryKind.role,
+            f"{offer.to} is now {role} (took over from {previous}, who stays as backup)",
+            data={"role": str(role), "holder": offer.to, "from": previous, "state": "accepted"},
+        )
+        after = dict(holders)
+        after[role] = offer.to
+    return HandoffResult(role, offer.to, warnings(after))
+
+
+def cancel_handoff(rt: Runtime, actor: Actor, ref: str, role_name: str) -> HandoffResult:
+    """Withdraw (proposer, commander) or decline (receiver) a pending handoff."""
+    role = parse_role(role_name)
+    now = rt.clock()
+    with rt.db.transaction() as conn:
+        row = load_incident(conn, ref, actor, lock=True)
+        holders, pending = _state(conn, row.id)
+        commander = wearers(holders)[Role.commander]
+        try:
+            offer = check_cancel(
+                role,
+                pending.get(role),
+                "admin" if actor.admin else actor.handle,
+                "admin" if actor.admin else commander,
+            )
+        except HandoffRefused as refused:
+            raise refuse(
+                refused.kind, f"{reference(row.number)}: {refused}", refused.hint
+            ) from None
+        incidents.update_role(
+            conn,
+            row.id,
+            role,
+            pending_to=None,
+            pending_by=None,
+            pending_reason=None,
+            pending_since=None,
+        )
+        verb = "declined" if actor.handle == offer.to else "withdrawn"
+        Pen(conn, row.id, actor.handle, now).write(
+            EntryKind.handoff,
+            f"handoff of {role} to {offer.to} {verb}; {wearers(holders)[role]} keeps it",
+            data={"role": str(role), "to": offer.to, "state": verb},
+        )
+    return HandoffResult(role, wearers(holders)[role], [])

@@ -1,0 +1,214 @@
+"""Commands for the server's machine (init, serve, db, token) and for the plan file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from muster.cli.client import DEFAULT_URL, Api, ApiError, write_config
+from muster.cli.main import app, call, fail
+from muster.errors import MusterError
+from muster.plan import example_plan_text, load_plan_file
+
+db_app = typer.Typer(
+    no_args_is_help=True, help="The server's database (run on the server machine)."
+)
+token_app = typer.Typer(no_args_is_help=True, help="API tokens (run on the server machine).")
+plan_app = typer.Typer(no_args_is_help=True, help="The plan file: check it, apply it, read it.")
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(plan_app, name="plan")
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    """The server-side runtime for admin commands; errors in settings are shown, not raised."""
+    from muster.actions.base import Runtime
+    from muster.config import Settings
+    from muster.storage import migrate
+    from muster.storage.db import Database
+
+    try:
+        settings = Settings.from_env()
+        db = Database(settings.database_url)
+        migrate.upgrade(db)
+    except MusterError as error:
+        fail(error.message, error.hint)
+    return Runtime(db)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="where to write muster.yaml")] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="overwrite an existing muster.yaml")
+    ] = False,
+) -> None:
+    """Write a commented example plan (a 5-person team) to DIR/muster.yaml."""
+    target = directory / "muster.yaml"
+    if target.exists() and not force:
+        fail(f"{target} already exists", "edit it, or pass --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(example_plan_text())
+    typer.echo(f"Wrote {target}. Edit the people and services, then:")
+    typer.echo(f"  muster plan check {target}")
+    typer.echo(f"  muster serve --plan {target}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    plan: Annotated[Path | None, typer.Option(help="apply this plan file at start")] = None,
+) -> None:
+    """Run the server: web app and JSON API (database from $MUSTER_DATABASE_URL)."""
+    import uvicorn
+
+    from muster.actions.admin import apply_plan
+    from muster.actions.base import Actor
+    from muster.web.app import create_app
+
+    rt = _runtime()
+    if plan is not None:
+        try:
+            applied = apply_plan(rt, Actor("admin", admin=True), _read(plan))
+        except MusterError as error:
+            fail(f"{plan}: {error.message}", error.hint)
+        state = "applied as version" if applied.changed else "unchanged, version"
+        typer.echo(f"Plan {plan}: {state} {applied.version}.")
+        for warning in applied.warnings:
+            typer.secho(f"  warning: {warning}", fg="yellow")
+    typer.echo(
+        f"Muster serving on http://{host}:{port} (database {rt.db.engine.url.render_as_string()})"
+    )
+    uvicorn.run(
+        create_app(rt), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror}", "give the path to muster.yaml")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (also done by `muster serve` at start)."""
+    from muster.storage import migrate
+
+    rt = _runtime()
+    current, head = migrate.status(rt.db)
+    typer.echo(f"Database schema at {current} (newest {head}).")
+
+
+@token_app.command("create")
+def token_create(
+    handle: Annotated[str, typer.Argument(help="the person's handle in the plan, or `admin`")],
+    admin: Annotated[
+        bool, typer.Option("--admin", help="may apply plans and act as others (--as)")
+    ] = False,
+    label: Annotated[str, typer.Option(help="what the token is for")] = "",
+) -> None:
+    """Create an API token and print it (only its hash is stored; it is shown once)."""
+    from muster.actions.admin import create_token
+
+    rt = _runtime()
+    try:
+        typer.echo(create_token(rt, handle, admin=admin, label=label))
+    except MusterError as error:
+        fail(error.message, error.hint)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Tokens on this server (never their secrets)."""
+    from muster.storage import records
+
+    rt = _runtime()
+    with rt.db.read() as conn:
+        for row in records.tokens_of(conn):
+            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+            typer.echo(
+                f"{row.id:>4}  {row.handle:<12} {'admin' if row.admin else '':<6} {state:<18} {row.label}"
+            )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="the id from `muster token list`")],
+) -> None:
+    """Revoke a token at once."""
+    from muster.storage import records
+
+    rt = _runtime()
+    with rt.db.transaction() as conn:
+        if not records.revoke_token(conn, token_id, datetime.now(UTC)):
+            fail(f"no active token {token_id}", "`muster token list` shows them")
+    typer.echo(f"Token {token_id} revoked.")
+
+
+@app.command()
+def login(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Option(prompt="Muster URL", help="the server")] = DEFAULT_URL,
+    token: Annotated[
+        str, typer.Option(prompt="Token", hide_input=True, help="from `muster token create`")
+    ] = "",
+) -> None:
+    """Check a URL and token against the server, then remember them for later commands."""
+    api = Api.from_environment(url, token, None)
+    try:
+        me = api.call("GET", "/whoami")
+    except ApiError as error:
+        fail(error.message, error.hint, error.exit_code)
+    path = write_config(url, token)
+    typer.echo(f"Logged in to {url} as {me['handle']}. Saved to {path}.")
+
+
+@plan_app.command("check")
+def plan_check(
+    file: Annotated[Path, typer.Argument(help="the plan file")] = Path("muster.yaml"),
+) -> None:
+    """Print every error and warning with its path; exit 2 on any error."""
+    plan, problems = load_plan_file(file, datetime.now(UTC).date())
+    errors = [p for p in problems if p.level == "error"]
+    for problem in problems:
+        typer.secho(
+            f"{file}: {problem.level}: {problem}",
+            fg="red" if problem.level == "error" else "yellow",
+            err=True,
+        )
+    if errors or plan is None:
+        typer.secho(
+            f"{file}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True
+        )
+        raise typer.Exit(2)
+    people, services = len(plan.people), len(plan.services)
+    typer.echo(f"{file}: OK ({people} people, {services} services, {len(problems)} warning(s))")
+
+
+@plan_app.command("apply")
+def plan_apply(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="the plan file")] = Path("muster.yaml"),
+) -> None:
+    """Store the plan on the server as a new version (new incidents use it)."""
+    result = call(ctx, "POST", "/plan", body={"source": _read(file)})
+    if result["changed"]:
+        typer.echo(f"Applied {file} as plan version {result['version']}.")
+    else:
+        typer.echo(f"{file} is the same as plan version {result['version']}; nothing changed.")
+    for warning in result["warnings"]:
+        typer.secho(f"  warning: {warning}", fg="yellow")
+
+
+@plan_app.command("show")
+def plan_show(ctx: typer.Context) -> None:
+    """Print the plan in force on the server."""
+    result = call(ctx, "GET", "/plan")
+    typer.echo(f"# plan version {result['version']}")
+    typer.echo(result["source"], nl=False)

@@ -1,0 +1,245 @@
+"""Rules that relate parts of a well-formed plan: would this plan work during a real outage?
+
+Errors make a plan unusable (a role nobody can take, a handle that does not exist); warnings
+are debts worth fixing (a rollback nobody has tried lately). Every message says what is wrong
+and how to fix it. `today` is a parameter so that checks on dates are reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from muster.domain import oncall
+from muster.domain.roles import Role
+from muster.plan.loading import Problem
+from muster.plan.schema import WEEKDAYS, Plan, RolePlan, Rollback
+
+ROLLBACK_MAX_AGE_DAYS = 90
+
+
+def lint(plan: Plan, today: date) -> list[Problem]:
+    """Every cross-field problem of `plan` as of `today` (order: by check, not by file)."""
+    checks = (_people, _roles, _role_pairs, _severities, _services, _channels)
+    return [problem for check in checks for problem in check(plan, today)]
+
+
+def _error(path: str, message: str) -> Problem:
+    return Problem("error", path, message)
+
+
+def _warning(path: str, message: str) -> Problem:
+    return Problem("warning", path, message)
+
+
+def _duplicates(section: str, field: str, names: Iterable[str]) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        key = name.casefold()
+        if key in first:
+            yield _error(
+                f"{section}[{index}].{field}",
+                f"{name!r} is already used by {section}[{first[key]}]; "
+                f"give each entry its own {field}",
+            )
+        first.setdefault(key, index)
+
+
+def _unknown(plan: Plan, path: str, handle: str | None) -> Iterator[Problem]:
+    if handle is not None and handle not in plan.handles():
+        yield _error(
+            path, f"{handle!r} is not a person in people; add {handle} to people or fix the handle"
+        )
+
+
+def _people(plan: Plan, today: date) -> Iterator[Problem]:
+    if not plan.people:
+        yield _error("people", "nobody is in the plan; add the people who respond to incidents")
+    yield from _duplicates("people", "handle", (p.handle for p in plan.people))
+    for index, person in enumerate(plan.people):
+        if not person.contacts:
+            yield _warning(
+                f"people[{index}].contacts",
+                f"{person.handle!r} has no contacts, so Muster cannot reach them; "
+                f"add an Apprise URL like mailto://{person.handle}@example.com",
+            )
+
+
+def _roles(plan: Plan, today: date) -> Iterator[Problem]:
+    for role in Role:
+        role_plan = plan.role(role)
+        path = f"roles.{role}"
+        yield from _unknown(plan, f"{path}.primary", role_plan.primary)
+        yield from _unknown(plan, f"{path}.backup", role_plan.backup)
+        yield from _backup(role, role_plan)
+        if role_plan.rotation is not None:
+            yield from _rotation(plan, role, role_plan)
+
+
+def _backup(role: Role, role_plan: RolePlan) -> Iterator[Problem]:
+    path = f"roles.{role}"
+    rotation = role_plan.rotation
+    if role_plan.backup is None:
+        if rotation is None or len(set(rotation.people)) < 2:
+            who = role_plan.primary or (rotation.people[0] if rotation else "the primary")
+            yield _error(
+                path,
+                f"the {role} has no backup; add `backup: <handle>` so the plan still works "
+                f"when {who} is asleep or away",
+            )
+    elif role_plan.backup == role_plan.primary:
+        yield _error(
+            f"{path}.backup",
+            f"{role_plan.backup!r} is both primary and backup of the {role}; "
+            "pick someone else as backup",
+        )
+    elif rotation is not None and role_plan.backup in rotation.people:
+        yield _error(
+            f"{path}.backup",
+            f"{role_plan.backup!r} is in the {role} rotation, so would back themselves up; "
+            "pick someone outside the rotation, or remove backup to use the next person",
+        )
+
+
+def _rotation(plan: Plan, role: Role, role_plan: RolePlan) -> Iterator[Problem]:
+    rotation = role_plan.rotation
+    assert rotation is not None
+    path = f"roles.{role}.rotation"
+    for index, handle in enumerate(rotation.people):
+        yield from _unknown(plan, f"{path}.people[{index}]", handle)
+    if len(rotation.people) == 1:
+        yield _warning(
+            f"{path}.people",
+            f"a rotation of one person never hands off; add people to it "
+            f"or write `primary: {rotation.people[0]}` instead",
+        )
+    weekday = rotation.handoff.weekday
+    if weekday is None:
+        return
+    if rotation.length_days % 7:
+        yield _error(
+            f"{path}.handoff.weekday",
+            f"a handoff on {weekday.title()} needs a length in whole weeks, not "
+            f"{rotation.length}; use 1w or 2w, or remove weekday for a daily rotation",
+        )
+    wanted = WEEKDAYS.index(weekday)
+    if rotation.start.weekday() != wanted:
+        before = rotation.start - timedelta(days=(rotation.start.weekday() - wanted) % 7)
+        yield _error(
+            f"{path}.start",
+            f"{rotation.start} is a {rotation.start.strftime('%A')} but the handoff is on "
+            f"{weekday.title()}; move start to a {weekday.title()}, like {before}",
+        )
+
+
+def _as_rotation(plan: Plan, role_plan: RolePlan) -> oncall.Rotation:
+    """Any role plan as a rotation; a fixed primary is a rotation of one that never moves."""
+    if role_plan.rotation is not None:
+        return role_plan.rotation.to_rotation(plan.team.timezone)
+    assert role_plan.primary is not None
+    return oncall.Rotation((role_plan.primary,), time(0), 1, date(2000, 1, 3), plan.team.timezone)
+
+
+def _role_pairs(plan: Plan, today: date) -> Iterator[Problem]:
+    """The commander decides and the fixer repairs: one person cannot do both well, and the
+    communicator exists to shield the fixer. Fixed primaries are compared directly; with a
+    rotation, the schedules are walked from today to find the first time they coincide."""
+    pairs = (
+        (Role.commander, "must not", "so someone keeps the distance to decide"),
+        (Role.communicator, "should not", "so the fixer is not pulled into updates"),
+    )
+    zone = ZoneInfo(plan.team.timezone)
+    since = datetime.combine(today, time(0), tzinfo=zone)
+    fixer = plan.role(Role.fixer)
+    for role, verb, why in pairs:
+        other = plan.role(role)
+        head = f"the {role} {verb} also be the fixer"
+        if other.rotation is None and fixer.rotation is None:
+            if other.primary == fixer.primary:
+                make = _error if role is Role.commander else _warning
+                yield make(
+                    "roles.fixer.primary",
+                    f"{head}: {fixer.primary!r} is primary of both; "
+                    f"pick another primary for one of them, {why}",
+                )
+            continue
+        shared = oncall.first_shared_primary(
+            _as_rotation(plan, other), _as_rotation(plan, fixer), since
+        )
+        if shared is not None:
+            instant, who = shared
+            local = instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            path = "roles.fixer.rotation" if fixer.rotation else f"roles.{role}.rotation"
+            yield _warning(
+                path,
+                f"{head}: {who!r} holds both from {local} {plan.team.timezone}; "
+                f"reorder a rotation or move its start, {why}",
+            )
+
+
+def _severities(plan: Plan, today: date) -> Iterator[Problem]:
+    if not plan.severities:
+        yield _error(
+            "severities",
+            "no severities; add at least one, most severe first, like SEV1 with criteria "
+            "and a cadence",
+        )
+    yield from _duplicates("severities", "name", (s.name for s in plan.severities))
+
+
+def _services(plan: Plan, today: date) -> Iterator[Problem]:
+    if not plan.services:
+        yield _error(
+            "services",
+            "no services; add the things that can break, each with owners and a rollback",
+        )
+    yield from _duplicates("services", "name", (s.name for s in plan.services))
+    for index, service in enumerate(plan.services):
+        path = f"services[{index}]"
+        if not service.owners:
+            yield _error(
+                f"{path}.owners",
+                f"{service.name!r} has no owners; add at least one handle from people",
+            )
+        for number, owner in enumerate(service.owners):
+            yield from _unknown(plan, f"{path}.owners[{number}]", owner)
+        yield from _rollback(path, service.name, service.rollback, today)
+
+
+def _rollback(path: str, name: str, rollback: Rollback | None, today: date) -> Iterator[Problem]:
+    if rollback is None:
+        yield _warning(
+            f"{path}.rollback",
+            f"{name!r} has no rollback; add `rollback: {{runbook: <url>, "
+            "last_tested: YYYY-MM-DD}` so the commander can decide to roll back",
+        )
+        return
+    tested = rollback.last_tested
+    where = f"{path}.rollback.last_tested"
+    if tested is None:
+        yield _warning(
+            where, f"the rollback of {name!r} was never tested; try it and set last_tested"
+        )
+    elif tested > today:
+        yield _error(
+            where,
+            f"{tested} is in the future (today is {today}); "
+            "set the date the rollback was actually tested",
+        )
+    elif (age := (today - tested).days) > ROLLBACK_MAX_AGE_DAYS:
+        yield _warning(
+            where,
+            f"the rollback of {name!r} was last tested on {tested}, {age} days ago; "
+            f"test it again and update last_tested (every {ROLLBACK_MAX_AGE_DAYS} days)",
+        )
+
+
+def _channels(plan: Plan, today: date) -> Iterator[Problem]:
+    if not plan.channels:
+        yield _warning(
+            "channels",
+            "no channels, so updates reach nobody; add one like "
+            "{name: incidents, url: 'mailto://incidents@example.com', tracks: [internal]}",
+        )
+    yield from _duplicates("channels", "name", (c.name for c in plan.channels))

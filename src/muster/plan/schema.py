@@ -1,0 +1,268 @@
+"""The shape of `muster.yaml`, as pydantic models, plus the lookups the rest of the app uses.
+
+The schema checks each value on its own (types, formats, required keys, unknown keys so that
+typos fail loudly); rules that relate values to each other (handles that exist, a backup for
+every role, commander never the fixer, ...) live in `plan.lint`, so one run reports them all.
+Durations stay the strings people wrote (`10m`) and are checked with `parse_duration`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from muster.domain import oncall
+from muster.domain.durations import parse_duration
+from muster.domain.roles import Role
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HANDLE = re.compile(r"^[a-z][a-z0-9_-]*$")
+_SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class Track(StrEnum):
+    """The two update tracks: internal notes for the team, customer messages for the public."""
+
+    internal = "internal"
+    customer = "customer"
+
+
+def _handle(value: str) -> str:
+    if not _HANDLE.match(value):
+        raise ValueError(
+            f"{value!r} is not a handle; use lowercase letters, digits, - and _, "
+            "starting with a letter, like alice"
+        )
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a service name; use lowercase letters, digits and -, "
+            "starting with a letter, like auth or billing-api"
+        )
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not an IANA timezone; use a name like Europe/Berlin, "
+            "America/New_York or UTC"
+        ) from None
+    return value
+
+
+def _url(value: str) -> str:
+    if "://" not in value:
+        raise ValueError(
+            f"{value!r} is not an Apprise URL; write it with a scheme, "
+            "like mailto://alice@example.com or json://hooks.example.com/muster"
+        )
+    return value
+
+
+def _hhmm(value: object) -> object:
+    # Unquoted YAML 1.1 reads 10:30 as the base-60 number 630 (but 09:00 as text): say so.
+    if isinstance(value, int) and not isinstance(value, bool):
+        hours, minutes = divmod(value, 60)
+        raise ValueError(
+            f"{hours}:{minutes:02d} was read as a number; put the time in quotes, "
+            f'like "{hours:02d}:{minutes:02d}"'
+        )
+    if isinstance(value, str) and not _HHMM.match(value.strip()):
+        raise ValueError(f'{value!r} is not a time; write it as HH:MM in 24 hours, like "09:00"')
+    return value.strip() if isinstance(value, str) else value
+
+
+def _duration(label: str) -> AfterValidator:
+    def check(value: str) -> str:
+        try:
+            parse_duration(value)
+        except ValueError as error:
+            raise ValueError(f"the {label} {error}") from None
+        return value
+
+    return AfterValidator(check)
+
+
+def _whole_days(value: str) -> str:
+    if parse_duration(value) % timedelta(days=1):
+        raise ValueError(
+            f"the rotation length {value!r} is not a whole number of days; use 1d, 1w or 2w"
+        )
+    return value
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+Handle = Annotated[str, AfterValidator(_handle)]
+Timezone = Annotated[str, AfterValidator(_timezone)]
+Url = Annotated[str, AfterValidator(_url)]
+
+
+class Model(BaseModel):
+    """Base of every plan model: unknown keys are errors (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Team(Model):
+    name: str = Field(min_length=1)
+    timezone: Timezone
+
+
+class Person(Model):
+    handle: Handle
+    name: str = Field(min_length=1)
+    timezone: Timezone | None = None
+    contacts: list[Url] = Field(default_factory=list)
+
+
+class Handoff(Model):
+    """When a rotation changes hands: a weekday (none for daily) and a local time."""
+
+    weekday: Weekday | None = None
+    time: Annotated[str, BeforeValidator(_hhmm)]
+
+    @property
+    def local_time(self) -> dt.time:
+        hours, minutes = self.time.split(":")
+        return dt.time(int(hours), int(minutes))
+
+
+class RotationPlan(Model):
+    people: list[Handle] = Field(min_length=1)
+    handoff: Handoff
+    length: Annotated[str, _duration("rotation length"), AfterValidator(_whole_days)]
+    start: date
+
+    @property
+    def length_days(self) -> int:
+        return parse_duration(self.length).days
+
+    def to_rotation(self, timezone: str) -> oncall.Rotation:
+        """The rotation as the domain computes it, handing off in `timezone` (the team's)."""
+        return oncall.Rotation(
+            people=tuple(self.people),
+            handoff_time=self.handoff.local_time,
+            length_days=self.length_days,
+            start=self.start,
+            timezone=timezone,
+        )
+
+
+class RolePlan(Model):
+    """Who holds one role: a fixed `primary` or a `rotation`, and optionally a `backup`."""
+
+    primary: Handle | None = None
+    backup: Handle | None = None
+    rotation: RotationPlan | None = None
+
+    @model_validator(mode="after")
+    def _primary_or_rotation(self) -> RolePlan:
+        if self.primary is None and self.rotation is None:
+            raise ValueError("give the role a primary (a handle) or a rotation")
+        if self.primary is not None and self.rotation is not None:
+            raise ValueError("give the role a primary or a rotation, not both; remove one")
+        return self
+
+
+class Roles(Model):
+    commander: RolePlan
+    communicator: RolePlan
+    fixer: RolePlan
+
+
+class Cadence(Model):
+    """How often updates are due on each track while an incident of this severity is open."""
+
+    internal: Annotated[str, _duration("internal cadence")]
+    customer: Annotated[str, _duration("customer cadence")]
+
+
+class Severity(Model):
+    name: str = Field(min_length=1)
+    description: str = ""
+    criteria: list[str] = Field(min_length=1)
+    cadence: Cadence
+
+    def cadence_for(self, track: str) -> timedelta:
+        """The update interval on `track` (`internal` or `customer`)."""
+        return parse_duration(getattr(self.cadence, Track(track).value))
+
+
+class Rollback(Model):
+    runbook: str = Field(min_length=1)
+    last_tested: date | None = None
+
+
+class Service(Model):
+    name: Annotated[str, AfterValidator(_slug)]
+    description: str = ""
+    owners: list[Handle] = Field(default_factory=list)
+    rollback: Rollback | None = None
+    status_component: str | None = None
+    freeze_on_incident: bool = True
+
+
+class Channel(Model):
+    name: str = Field(min_length=1)
+    url: Url
+    tracks: list[Track] = Field(default_factory=lambda: [Track.internal])
+
+
+class Plan(Model):
+    """A whole `muster.yaml`. Valid here means well-formed; `plan.lint` checks the rest."""
+
+    version: Literal[1]
+    team: Team
+    people: list[Person] = Field(default_factory=list)
+    roles: Roles
+    severities: list[Severity] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    templates: dict[str, Any] = Field(default_factory=dict)
+
+    def person(self, handle: str) -> Person | None:
+        return next((p for p in self.people if p.handle == handle), None)
+
+    def handles(self) -> set[str]:
+        return {p.handle for p in self.people}
+
+    def severity(self, name: str) -> Severity | None:
+        """The severity named `name`, ignoring case (`sev1` finds `SEV1`)."""
+        wanted = name.strip().casefold()
+        return next((s for s in self.severities if s.name.casefold() == wanted), None)
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    def role(self, role: Role) -> RolePlan:
+        plan: RolePlan = getattr(self.roles, Role(role).value)
+        return plan
+
+    def on_call(self, role: Role, at: datetime) -> tuple[str, str | None]:
+        """(primary, backup) of `role` at the aware instant `at`.
+
+        With a rotation the backup is the plan's `backup` if given (and not the primary at
+        that moment), else the next person in the rotation; None when nobody is left.
+        """
+        plan = self.role(role)
+        if plan.rotation is None:
+            assert plan.primary is not None  # guaranteed by RolePlan's validator
+            return plan.primary, plan.backup
+        primary, following = oncall.on_call(plan.rotation.to_rotation(self.team.timezone), at)
+        for backup in (plan.backup, following):
+            if backup is not None and backup != primary:
+                return primary, backup
+        return primary, None

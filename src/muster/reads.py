@@ -1,0 +1,255 @@
+"""Read models: what the API returns and the CLI and pages show. One schema per resource."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, Row
+
+from muster.actions.base import (
+    Actor,
+    Runtime,
+    is_participant,
+    load_incident,
+    plan_in_force,
+    reference,
+)
+from muster.domain.hats import hats, warnings, wearers
+from muster.domain.milestones import durations, is_open, phase_of
+from muster.domain.roles import Role
+from muster.storage import incidents, records, timeline
+
+
+class RoleView(BaseModel):
+    role: Role
+    holder: str  # who wears it now (the commander when nobody else is named)
+    named: bool  # False when the commander wears it by default
+    backup: str | None
+    pending_to: str | None = None
+    pending_by: str | None = None
+    pending_since: datetime | None = None
+
+
+class EntryView(BaseModel):
+    seq: int
+    occurred_at: datetime
+    recorded_at: datetime
+    author: str
+    kind: str
+    text: str
+    data: dict[str, Any]
+    amends: int | None
+
+
+class TaskView(BaseModel):
+    number: int
+    title: str
+    owner: str | None
+    done: bool
+    done_by: str | None
+    done_at: datetime | None
+
+
+class FreezeView(BaseModel):
+    service: str | None
+    reason: str
+    since: datetime
+    by: str
+    incident: str | None
+
+
+class RollbackView(BaseModel):
+    service: str
+    runbook: str | None
+    last_tested: str | None
+
+
+class IncidentSummary(BaseModel):
+    ref: str
+    number: int
+    title: str
+    severity: str
+    phase: str
+    open: bool
+    drill: bool
+    private: bool
+    services: list[str]
+    commander: str
+    declared_at: datetime
+    detected_at: datetime | None
+    resolved_at: datetime | None
+
+
+class IncidentDetail(IncidentSummary):
+    impact: str
+    timezone: str
+    plan_version: int
+    declared_by: str
+    milestones: dict[str, datetime]
+    durations: dict[str, float]  # seconds, e.g. time_to_contain
+    roles: list[RoleView]
+    hats: dict[str, list[Role]]
+    warnings: list[str]
+    tasks: list[TaskView]
+    freezes: list[FreezeView]
+    rollback: list[RollbackView]
+    timeline: list[EntryView]
+
+
+def _summary(row: Row[Any], services: list[str], roles: dict[Role, Row[Any]]) -> dict[str, Any]:
+    recorded = incidents.milestones(row)
+    holders = {role: r.holder for role, r in roles.items()}
+    return {
+        "ref": reference(row.number),
+        "number": row.number,
+        "title": row.title,
+        "severity": row.severity,
+        "phase": str(phase_of(recorded)),
+        "open": is_open(recorded),
+        "drill": row.drill,
+        "private": row.private,
+        "services": services,
+        "commander": wearers(holders)[Role.commander],
+        "declared_at": row.declared_at,
+        "detected_at": row.detected_at,
+        "resolved_at": row.resolved_at,
+    }
+
+
+def list_incidents(
+    rt: Runtime, actor: Actor, *, open_only: bool = False, limit: int = 100
+) -> list[IncidentSummary]:
+    with rt.db.read() as conn:
+        rows = [
+            r
+            for r in incidents.listing(conn, open_only=open_only, limit=limit)
+            if is_participant(conn, r, actor)
+        ]
+        ids = [r.id for r in rows]
+        services = incidents.services_of(conn, ids)
+        roles = incidents.roles_of(conn, ids)
+    return [IncidentSummary(**_summary(r, services[r.id], roles[r.id])) for r in rows]
+
+
+def incident_detail(rt: Runtime, actor: Actor, ref: str | int) -> IncidentDetail:
+    with rt.db.read() as conn:
+        row = load_incident(conn, ref, actor)
+        return _detail(rt, conn, row)
+
+
+def _detail(rt: Runtime, conn: Connection, row: Row[Any]) -> IncidentDetail:
+    pif = plan_in_force(rt, conn, row.plan_version)
+    services = incidents.services_of(conn, [row.id])[row.id]
+    role_rows = incidents.roles_of(conn, [row.id])[row.id]
+    holders = {role: r.holder for role, r in role_rows.items()}
+    worn = wearers(holders)
+    recorded = incidents.milestones(row)
+    rollback = []
+    for name in services:
+        service = pif.plan.service(name)
+        if service is not None:
+            path = service.rollback
+            rollback.append(
+                RollbackView(
+                    service=name,
+                    runbook=path.runbook if path else None,
+                    last_tested=path.last_tested.isoformat() if path and path.last_tested else None,
+                )
+            )
+    return IncidentDetail(
+        **_summary(row, services, role_rows),
+        impact=row.impact,
+        timezone=pif.plan.team.timezone,
+        plan_version=row.plan_version,
+        declared_by=row.declared_by,
+        milestones={str(m): at for m, at in recorded.items()},
+        durations={k: v.total_seconds() for k, v in durations(recorded).items()},
+        roles=[
+            RoleView(
+                role=role,
+                holder=worn[role],
+                named=bool(role_rows[role].holder),
+                backup=role_rows[role].backup,
+                pending_to=role_rows[role].pending_to,
+                pending_by=role_rows[role].pending_by,
+                pending_since=role_rows[role].pending_since,
+            )
+            for role in Role
+        ],
+        hats=hats(holders),
+        warnings=warnings(holders),
+        tasks=[
+            TaskView(
+                number=t.number,
+                title=t.title,
+                owner=t.owner,
+                done=t.done_at is not None,
+                done_by=t.done_by,
+                done_at=t.done_at,
+            )
+            for t in records.tasks_of(conn, row.id)
+        ],
+        freezes=[
+            _freeze(f, {row.id: row.number})
+            for f in records.active_freezes(conn)
+            if f.service in services or f.service is None
+        ],
+        rollback=rollback,
+        timeline=[
+            EntryView(
+                seq=e.seq,
+                occurred_at=e.occurred_at,
+                recorded_at=e.recorded_at,
+                author=e.author,
+                kind=e.kind,
+                text=e.text,
+                data=e.data,
+                amends=e.amends,
+            )
+            for e in timeline.entries(conn, row.id)
+        ],
+    )
+
+
+def _freeze(row: Row[Any], numbers: dict[int, int]) -> FreezeView:
+    number = numbers.get(row.incident_id) if row.incident_id else None
+    return FreezeView(
+        service=row.service,
+        reason=row.reason,
+        since=row.started_at,
+        by=row.started_by,
+        incident=reference(number) if number else None,
+    )
+
+
+class FreezeStatus(BaseModel):
+    service: str | None
+    frozen: bool
+    freezes: list[FreezeView]
+
+
+def freeze_status(rt: Runtime, service: str | None) -> FreezeStatus:
+    """What a deploy pipeline asks: may I ship `service` now? Without a service: every freeze."""
+    from muster.actions.freeze import resolve_service
+
+    with rt.db.read() as conn:
+        name = resolve_service(rt, conn, service)
+        active = records.active_freezes(conn, name)
+        numbers = _incident_numbers(conn, [f.incident_id for f in active if f.incident_id])
+    views = [_freeze(f, numbers) for f in active]
+    return FreezeStatus(service=name, frozen=bool(views), freezes=views)
+
+
+def _incident_numbers(conn: Connection, ids: list[int]) -> dict[int, int]:
+    from sqlalchemy import select
+
+    from muster.storage.tables import incidents as table
+
+    if not ids:
+        return {}
+    return {
+        r.id: r.number
+        for r in conn.execute(select(table.c.id, table.c.number).where(table.c.id.in_(ids)))
+    }

@@ -1,0 +1,36 @@
+"""Schema migrations with Alembic, run from code so no alembic.ini is needed anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from muster.storage.db import Database
+
+_SCRIPTS = Path(__file__).parent / "migrations"
+
+
+def _config(db: Database) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    return config
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema to `revision`; safe to run again, and on every start."""
+    with db.engine.begin() as conn:
+        config = _config(db)
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def status(db: Database) -> tuple[str | None, str]:
+    """(the database's revision, the newest this code knows)."""
+    head = ScriptDirectory.from_config(_config(db)).get_current_head()
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, head or ""

@@ -1,0 +1,153 @@
+"""The tables, in SQLAlchemy Core with portable types only. Alembic migrations mirror them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from muster.storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("source", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+    Column("applied_by", String(64), nullable=False),
+)
+
+# Named counters bumped under a row lock: gap-free incident numbers on any database.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("severity", String(32), nullable=False),
+    Column("impact", Text, nullable=False, default=""),
+    Column("drill", Boolean, nullable=False, default=False),
+    Column("private", Boolean, nullable=False, default=False),
+    Column("plan_version", Integer, ForeignKey("plan_versions.version"), nullable=False),
+    Column("declared_by", String(64), nullable=False),
+    Column("declared_at", UTCDateTime, nullable=False),
+    # The last timeline sequence number; bumped under the incident's row lock so entries
+    # are numbered without gaps in the order they were recorded.
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime),
+    Column("detected_at", UTCDateTime),
+    Column("acknowledged_at", UTCDateTime),
+    Column("identified_at", UTCDateTime),
+    Column("mitigated_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("reviewed_at", UTCDateTime),
+)
+Index("ix_incidents_resolved_at", incidents.c.resolved_at)
+
+incident_services = Table(
+    "incident_services",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("service", String(64), primary_key=True),
+)
+
+incident_roles = Table(
+    "incident_roles",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("holder", String(64)),  # None: the commander wears this hat
+    Column("backup", String(64)),
+    Column("pending_to", String(64)),
+    Column("pending_by", String(64)),
+    Column("pending_reason", Text),
+    Column("pending_since", UTCDateTime),
+)
+
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("amends", Integer),  # seq of the entry this one corrects
+    UniqueConstraint("incident_id", "seq", name="uq_timeline_entries_incident_seq"),
+)
+Index(
+    "ix_timeline_entries_incident_occurred",
+    timeline_entries.c.incident_id,
+    timeline_entries.c.occurred_at,
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("owner", String(64)),
+    Column("done_at", UTCDateTime),
+    Column("done_by", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("incident_id", "number", name="uq_tasks_incident_number"),
+)
+
+freezes = Table(
+    "freezes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service", String(64)),  # None: every service
+    Column("reason", Text, nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id")),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("ended_by", String(64)),
+)
+Index("ix_freezes_ended_at", freezes.c.ended_at)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handle", String(64), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False, default=""),
+    Column("admin", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
