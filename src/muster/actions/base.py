@@ -133,7 +133,8 @@ def resolve_at(text: str | None, now: datetime, tz: tzinfo, *, field: str = "at"
     try:
         moment = parse_at(text, now, tz)
     except ValueError as error:
-        raise InvalidInput(str(error), field=field) from None
+        message, _, hint = str(error).partition("; ")
+        raise InvalidInput(message, hint=hint, field=field) from None
     if (moment - now).total_seconds() > 60:
         raise InvalidInput(
             f"{field} {moment.astimezone(tz):%Y-%m-%d %H:%M %Z} is in the future",

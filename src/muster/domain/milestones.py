@@ -120,7 +120,7 @@ def check_milestone(
             f"record {needed} first",
         )
     position = MILESTONE_ORDER.index(milestone)
-    for earlier in MILESTONE_ORDER[:position]:
+    for earlier in reversed(MILESTONE_ORDER[:position]):  # name the tightest limit
         if earlier in recorded and recorded[earlier] > at:
             raise MilestoneRefused(
                 f"{milestone} at {when} would be before {earlier} at {_hhmm(recorded[earlier])}",

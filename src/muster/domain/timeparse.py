@@ -7,7 +7,7 @@ A bare clock time means its most recent occurrence in the team's timezone: `18:1
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from muster.domain.durations import parse_duration
 
@@ -26,11 +26,7 @@ def parse_at(text: str, now: datetime, tz: tzinfo) -> datetime:
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
             raise ValueError(f"{text!r} is not a time of day; {ACCEPTED}")
-        local_now = now.astimezone(tz)
-        moment = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        if moment > local_now + timedelta(minutes=1):
-            moment -= timedelta(days=1)
-        return moment
+        return _most_recent(hour, minute, now, tz)
     if match := _AGO.match(cleaned):
         try:
             return now - parse_duration(match.group(1) or match.group(2))
@@ -41,3 +37,20 @@ def parse_at(text: str, now: datetime, tz: tzinfo) -> datetime:
     except ValueError:
         raise ValueError(f"{text!r} is not a time; {ACCEPTED}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _most_recent(hour: int, minute: int, now: datetime, tz: tzinfo) -> datetime:
+    """The latest instant that showed HH:MM on the team's clocks, not after now (+1 minute).
+
+    Both readings of an hour repeated when clocks go back are candidates (fold 0 and 1), and
+    a time skipped when clocks go forward resolves to an instant that has passed.
+    """
+    today = now.astimezone(tz).date()
+    limit = now + timedelta(minutes=1)
+    # Compared in UTC: aware datetimes sharing one tzinfo compare by wall clock, ignoring fold.
+    candidates = [
+        datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz, fold=fold).astimezone(UTC)
+        for day in (today, today - timedelta(days=1), today - timedelta(days=2))
+        for fold in (0, 1)
+    ]
+    return max(c for c in candidates if c <= limit).astimezone(tz)
