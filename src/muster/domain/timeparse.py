@@ -53,4 +53,4 @@ def _most_recent(hour: int, minute: int, now: datetime, tz: tzinfo) -> datetime:
         for day in (today, today - timedelta(days=1), today - timedelta(days=2))
         for fold in (0, 1)
     ]
-    return max(c for c in candidates if c <= limit).astimezone(tz)
+    return max(c for c in candidates if c <= limit)  # in UTC: safe to compare anywhere
