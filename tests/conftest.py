@@ -169,7 +169,9 @@ class Team:
 
     def ok(self, *args: str, who: str = "admin") -> str:
         result = self.cli(*args, who=who)
-        assert result.exit_code == 0, f"muster {' '.join(args)} -> {result.exit_code}\n{result.output}"
+        assert result.exit_code == 0, (
+            f"muster {' '.join(args)} -> {result.exit_code}\n{result.output}"
+        )
         return str(result.stdout)
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+
 from conftest import Clock, Team
 
 
@@ -24,13 +25,22 @@ def state(team: Team) -> Any:
     ("args", "message"),
     [
         (["milestone", "INC-1", "reviewed"], "cannot record reviewed before resolved"),
-        (["milestone", "INC-1", "identified", "--at", "17:40"],
-         "identified at 2026-11-20 17:40 CET would be before acknowledged at 2026-11-20 17:50 CET"),
-        (["milestone", "INC-1", "mitigated", "--at", "2026-11-21T09:00:00+00:00"], "is in the future"),
+        (
+            ["milestone", "INC-1", "identified", "--at", "17:40"],
+            "identified at 2026-11-20 17:40 CET would be before acknowledged at "
+            "2026-11-20 17:50 CET",
+        ),
+        (
+            ["milestone", "INC-1", "mitigated", "--at", "2026-11-21T09:00:00+00:00"],
+            "is in the future",
+        ),
         (["milestone", "INC-1", "fixed"], "'fixed' is not a milestone"),
         (["milestone", "INC-1", "acknowledged"], "acknowledged is already recorded"),
         (["milestone", "INC-99", "resolved"], "INC-99 does not exist"),
-        (["milestone", "INC-1", "mitigated", "--at", "half past six"], "'half past six' is not a time"),
+        (
+            ["milestone", "INC-1", "mitigated", "--at", "half past six"],
+            "'half past six' is not a time",
+        ),
         (["severity", "INC-1", "SEV9", "--why", "worse"], "'SEV9' is not a severity in the plan"),
         (["severity", "INC-1", "SEV1", "--why", "same"], "INC-1 is already SEV1"),
         (["role", "INC-1", "captain", "bob"], "'captain' is not a role"),
@@ -43,8 +53,10 @@ def state(team: Team) -> Any:
         (["freeze", "--service", "nope", "--why", "x"], "'nope' is not a service in the plan"),
         (["unfreeze", "--service", "api"], "deploys to api are not frozen"),
         (["freeze", "--service", "auth", "--why", "again"], "deploys to auth are already frozen"),
-        (["declare", "X", "--severity", "SEV1", "--service", "payments"],
-         "'payments' is not a service in the plan"),
+        (
+            ["declare", "X", "--severity", "SEV1", "--service", "payments"],
+            "'payments' is not a service in the plan",
+        ),
         (["task", "INC-1", "call legal", "--owner", "zoe"], "'zoe' is not a person in the plan"),
     ],
 )
@@ -88,8 +100,9 @@ def test_only_an_admin_token_may_act_as_someone_else(incident: Team) -> None:
 
 def test_malformed_and_misnamed_bodies_get_422_naming_the_field(incident: Team) -> None:
     api = incident.api()
-    broken = api.post("/api/v1/incidents", content=b"{not json",
-                      headers={"Content-Type": "application/json"})
+    broken = api.post(
+        "/api/v1/incidents", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert broken.status_code == 422
     assert broken.json()["detail"] == "the body is not valid JSON"
     typo = api.post("/api/v1/incidents", json={"title": "x", "severity": "SEV1", "sevrity": 1})
@@ -107,15 +120,39 @@ def test_a_plan_with_errors_is_refused_whole_with_every_error(incident: Team) ->
     assert incident.api().get("/api/v1/plan").json()["version"] == 1
 
 
-JUNK: list[Any] = [None, [], "text", 42, {}, {"title": None}, {"to": ["a"]}, {"at": 5},
-                   {"text": "x" * 20000}, {"severity": {"a": 1}}, {"milestone": "resolved", "at": "99:99"},
-                   {"decision": "", "why": ""}, {"service": 7, "why": 1}, {"source": "[: :"}]
-WRITES = ["/api/v1/incidents", "/api/v1/incidents/INC-1/milestones", "/api/v1/incidents/INC-1/severity",
-          "/api/v1/incidents/INC-1/impact", "/api/v1/incidents/INC-1/roles/fixer/handoff",
-          "/api/v1/incidents/INC-1/roles/fixer/accept", "/api/v1/incidents/INC-1/roles/bogus/cancel",
-          "/api/v1/incidents/INC-1/timeline", "/api/v1/incidents/INC-1/decisions",
-          "/api/v1/incidents/INC-1/tasks", "/api/v1/incidents/INC-1/tasks/x/done", "/api/v1/freezes",
-          "/api/v1/plan", "/api/v1/incidents/INC-%00/milestones", "/api/v1/incidents/99999999999/impact"]
+JUNK: list[Any] = [
+    None,
+    [],
+    "text",
+    42,
+    {},
+    {"title": None},
+    {"to": ["a"]},
+    {"at": 5},
+    {"text": "x" * 20000},
+    {"severity": {"a": 1}},
+    {"milestone": "resolved", "at": "99:99"},
+    {"decision": "", "why": ""},
+    {"service": 7, "why": 1},
+    {"source": "[: :"},
+]
+WRITES = [
+    "/api/v1/incidents",
+    "/api/v1/incidents/INC-1/milestones",
+    "/api/v1/incidents/INC-1/severity",
+    "/api/v1/incidents/INC-1/impact",
+    "/api/v1/incidents/INC-1/roles/fixer/handoff",
+    "/api/v1/incidents/INC-1/roles/fixer/accept",
+    "/api/v1/incidents/INC-1/roles/bogus/cancel",
+    "/api/v1/incidents/INC-1/timeline",
+    "/api/v1/incidents/INC-1/decisions",
+    "/api/v1/incidents/INC-1/tasks",
+    "/api/v1/incidents/INC-1/tasks/x/done",
+    "/api/v1/freezes",
+    "/api/v1/plan",
+    "/api/v1/incidents/INC-%00/milestones",
+    "/api/v1/incidents/99999999999/impact",
+]
 
 
 def test_no_junk_body_makes_any_write_answer_500_or_change_anything(incident: Team) -> None:
@@ -123,8 +160,15 @@ def test_no_junk_body_makes_any_write_answer_500_or_change_anything(incident: Te
     before = state(incident)
     for path in WRITES:
         for body in JUNK:
-            response = api.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
-            assert 400 <= response.status_code < 500, (path, body, response.status_code, response.text)
+            response = api.post(
+                path, content=json.dumps(body), headers={"Content-Type": "application/json"}
+            )
+            assert 400 <= response.status_code < 500, (
+                path,
+                body,
+                response.status_code,
+                response.text,
+            )
             assert response.headers["content-type"] == "application/problem+json"
     assert state(incident) == before
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 
 from conftest import ADMIN, Team
-
 from muster.actions.base import Actor, Runtime
 from muster.actions.incidents import declare
 from muster.actions.record import log_entry
@@ -29,7 +28,9 @@ def test_a_thousand_entries_from_four_processes_are_all_kept_in_order(team: Team
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     url = team.rt.db.url
-    workers = [context.Process(target=_writer, args=(url, f"p{i}", start)) for i in range(PROCESSES)]
+    workers = [
+        context.Process(target=_writer, args=(url, f"p{i}", start)) for i in range(PROCESSES)
+    ]
     for worker in workers:
         worker.start()
     start.set()
@@ -43,5 +44,7 @@ def test_a_thousand_entries_from_four_processes_are_all_kept_in_order(team: Team
     seqs = sorted(e["seq"] for e in timeline)
     assert seqs == list(range(1, before + PROCESSES * EACH + 1))  # no gaps, no doubles
     for i in range(PROCESSES):
-        mine = sorted((e for e in written if e["text"].startswith(f"p{i} ")), key=lambda e: e["seq"])
+        mine = sorted(
+            (e for e in written if e["text"].startswith(f"p{i} ")), key=lambda e: e["seq"]
+        )
         assert [e["text"] for e in mine] == [f"p{i} {n}" for n in range(EACH)]  # order kept

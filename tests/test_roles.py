@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import Clock, Team
 
+from conftest import Clock, Team
 from muster.actions.base import Actor
 from muster.actions.roles import propose_handoff
 from muster.errors import Conflict
@@ -32,8 +32,9 @@ def holder(team: Team, role: str) -> str:
 def test_a_handoff_waits_for_the_receiver_to_accept(team: Team) -> None:
     declare(team)
     assert holder(team, "fixer") == "erin"  # on call this week, and an owner of api
-    out = team.ok("role", "INC-1", "fixer", "bob", "--reason", "erin has been at it 60 minutes",
-                  who="erin")
+    out = team.ok(
+        "role", "INC-1", "fixer", "bob", "--reason", "erin has been at it 60 minutes", who="erin"
+    )
     assert "offered to bob" in out
     assert holder(team, "fixer") == "erin"  # still erin until bob says yes
 
@@ -46,7 +47,10 @@ def test_a_handoff_waits_for_the_receiver_to_accept(team: Team) -> None:
     fixer = next(r for r in detail["roles"] if r["role"] == "fixer")
     assert (fixer["holder"], fixer["backup"], fixer["pending_to"]) == ("bob", "erin", None)
     texts = [e["text"] for e in detail["timeline"] if e["kind"] in ("handoff", "role")]
-    assert "erin offers fixer to bob: erin has been at it 60 minutes (waiting for them to accept)" in texts
+    assert (
+        "erin offers fixer to bob: erin has been at it 60 minutes (waiting for them to accept)"
+        in texts
+    )
     assert "bob is now fixer (took over from erin, who stays as backup)" in texts
 
 

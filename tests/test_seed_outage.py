@@ -31,9 +31,17 @@ def test_the_seed_login_outage_replays_with_its_roles_phases_and_18_minute_conta
     # 18:19: carol, on support, has five messages since 18:18 and declares.
     clock.set(local("18:19"))
     team.ok(
-        "declare", "Users cannot log in", "--severity", "SEV1", "--service", "auth",
-        "--impact", "New logins fail every time; a few old sessions still work",
-        "--at", "18:18", who="carol",
+        "declare",
+        "Users cannot log in",
+        "--severity",
+        "SEV1",
+        "--service",
+        "auth",
+        "--impact",
+        "New logins fail every time; a few old sessions still work",
+        "--at",
+        "18:18",
+        who="carol",
     )
     incident = show(team)
     hats = {r["role"]: (r["holder"], r["backup"]) for r in incident["roles"]}
@@ -50,28 +58,52 @@ def test_the_seed_login_outage_replays_with_its_roles_phases_and_18_minute_conta
     # 18:20: the commander says only one person touches production.
     clock.set(local("18:20"))
     team.ok("decide", "INC-1", "freeze", "--why", "only erin touches production", who="dan")
-    team.ok("done", "INC-1", "2", who="dan")
+    assert [t["done"] for t in show(team)["tasks"]] == [False, True, False]  # the freeze paused deploys
+    team.ok("done", "INC-1", "1", who="dan")  # users cannot log in; old sessions still work
     clock.set(local("18:21"))
-    team.ok("log", "INC-1", "Checking the release diff, auth logs and config of the 18:10 deploy",
-            "--kind", "action", who="erin")
+    team.ok(
+        "log",
+        "INC-1",
+        "Checking the release diff, auth logs and config of the 18:10 deploy",
+        "--kind",
+        "action",
+        who="erin",
+    )
 
     # 18:28 the cause; erin writes it down a minute later.
     clock.set(local("18:29"))
     team.ok("milestone", "INC-1", "identified", "--at", "18:28", who="erin")
-    team.ok("log", "INC-1", "The deploy changed an auth setting: one service signs tokens "
-            "with the wrong secret", "--at", "18:28", who="erin")
+    team.ok(
+        "log",
+        "INC-1",
+        "The deploy changed an auth setting: one service signs tokens with the wrong secret",
+        "--at",
+        "18:28",
+        who="erin",
+    )
     assert show(team)["phase"] == "mitigation"
 
     # The commander makes the call: roll back now, investigate later.
     clock.set(local("18:30"))
-    rollback = team.ok("decide", "INC-1", "rollback", "--why", "faster and safer than a patch",
-                       who="dan")
+    rollback = team.ok(
+        "decide", "INC-1", "rollback", "--why", "faster and safer than a patch", who="dan"
+    )
     assert "auth-rollback" in rollback  # the runbook is shown with the decision
-    team.ok("milestone", "INC-1", "started", "--at", "18:10", who="dan")  # impact began at the deploy
+    team.ok(
+        "milestone", "INC-1", "started", "--at", "18:10", who="dan"
+    )  # impact began at the deploy
 
     clock.set(local("18:34"))
-    team.ok("log", "INC-1", "Restored the last good version of auth", "--kind", "action",
-            "--at", "18:33", who="erin")
+    team.ok(
+        "log",
+        "INC-1",
+        "Restored the last good version of auth",
+        "--kind",
+        "action",
+        "--at",
+        "18:33",
+        who="erin",
+    )
     clock.set(local("18:37"))
     team.ok("log", "INC-1", "Test logins work; error count dropping", "--at", "18:36", who="erin")
     team.ok("milestone", "INC-1", "mitigated", "--at", "18:36", who="dan")
@@ -102,10 +134,11 @@ def test_the_seed_login_outage_replays_with_its_roles_phases_and_18_minute_conta
     kinds_in_order = [kind for _, kind, _ in story]
     assert kinds_in_order.index("decision") < kinds_in_order.index("action")
     texts = [text for _, _, text in story]
-    assert texts.index("identified (phase: mitigation)") < texts.index(
-        "decision: rollback: faster and safer than a patch"
-    ) < texts.index("Restored the last good version of auth") < texts.index(
-        "mitigated (phase: resolution)"
+    assert (
+        texts.index("identified (phase: mitigation)")
+        < texts.index("decision: rollback: faster and safer than a patch")
+        < texts.index("Restored the last good version of auth")
+        < texts.index("mitigated (phase: resolution)")
     )
     authors = {e["text"]: e["author"] for e in final["timeline"]}
     assert authors["Restored the last good version of auth"] == "erin"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection, Row, select
 
 from muster.actions.base import (
     Actor,
@@ -16,10 +16,12 @@ from muster.actions.base import (
     plan_in_force,
     reference,
 )
+from muster.actions.freeze import resolve_service
 from muster.domain.hats import hats, warnings, wearers
 from muster.domain.milestones import durations, is_open, phase_of
 from muster.domain.roles import Role
 from muster.storage import incidents, records, timeline
+from muster.storage.tables import incidents as incidents_table
 
 
 class RoleView(BaseModel):
@@ -232,8 +234,6 @@ class FreezeStatus(BaseModel):
 
 def freeze_status(rt: Runtime, service: str | None) -> FreezeStatus:
     """What a deploy pipeline asks: may I ship `service` now? Without a service: every freeze."""
-    from muster.actions.freeze import resolve_service
-
     with rt.db.read() as conn:
         name = resolve_service(rt, conn, service)
         active = records.active_freezes(conn, name)
@@ -243,13 +243,13 @@ def freeze_status(rt: Runtime, service: str | None) -> FreezeStatus:
 
 
 def _incident_numbers(conn: Connection, ids: list[int]) -> dict[int, int]:
-    from sqlalchemy import select
-
-    from muster.storage.tables import incidents as table
-
     if not ids:
         return {}
     return {
         r.id: r.number
-        for r in conn.execute(select(table.c.id, table.c.number).where(table.c.id.in_(ids)))
+        for r in conn.execute(
+            select(incidents_table.c.id, incidents_table.c.number).where(
+                incidents_table.c.id.in_(ids)
+            )
+        )
     }

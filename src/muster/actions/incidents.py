@@ -112,31 +112,43 @@ def declare(
             )
         if impact.strip():
             pen.write(EntryKind.impact, impact.strip(), at=occurred)
+        task_numbers = []
         for task_title, owner_role in FIRST_ACTIONS:
             owner = roles[Role(owner_role)][0]
             task_no = records.add_task(conn, incident_id, title=task_title, owner=owner, at=now)
+            task_numbers.append(task_no)
             pen.write(
                 EntryKind.task,
                 f"task {task_no} for {owner}: {task_title}",
                 at=occurred,
                 data={"task": task_no, "owner": owner},
             )
-        for service in chosen:
-            if plan.service(service).freeze_on_incident:  # type: ignore[union-attr]
-                records.start_freeze(
-                    conn,
-                    service=service,
-                    reason=f"{reference(number)}: {title}",
-                    by=actor.handle,
-                    at=occurred,
-                    incident_id=incident_id,
-                )
-                pen.write(
-                    EntryKind.freeze,
-                    f"deploys frozen on {service}",
-                    at=occurred,
-                    data={"service": service, "frozen": True},
-                )
+        frozen = [s for s in chosen if plan.service(s).freeze_on_incident]  # type: ignore[union-attr]
+        for service in frozen:
+            records.start_freeze(
+                conn,
+                service=service,
+                reason=f"{reference(number)}: {title}",
+                by=actor.handle,
+                at=occurred,
+                incident_id=incident_id,
+            )
+            pen.write(
+                EntryKind.freeze,
+                f"deploys frozen on {service}",
+                at=occurred,
+                data={"service": service, "frozen": True},
+            )
+        if frozen:  # the first action "pause deploys" is done by the freeze itself
+            pause = records.task(conn, incident_id, task_numbers[1])
+            assert pause is not None
+            records.finish_task(conn, pause.id, by=actor.handle, at=now)
+            pen.write(
+                EntryKind.task,
+                f"done: task {pause.number}: {pause.title} (deploys frozen on {', '.join(frozen)})",
+                at=occurred,
+                data={"task": pause.number, "done": True},
+            )
     return Declared(number, warnings({role: holder for role, (holder, _) in roles.items()}))
 
 

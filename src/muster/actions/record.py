@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from muster.actions.base import (
     Actor,
     Pen,
@@ -14,7 +16,7 @@ from muster.actions.base import (
 from muster.domain.records import LOGGABLE, Decision, EntryKind
 from muster.errors import Conflict, InvalidInput, NotFound
 from muster.plan import Plan
-from muster.storage import records, timeline
+from muster.storage import incidents, records, timeline
 
 MAX_TEXT = 10_000
 
@@ -46,9 +48,9 @@ def log_entry(
     """
     body = _text(text)
     try:
-        entry_kind = EntryKind(kind.strip().lower())
+        entry_kind: EntryKind | None = EntryKind(kind.strip().lower())
     except ValueError:
-        entry_kind = None  # type: ignore[assignment]
+        entry_kind = None
     if entry_kind not in LOGGABLE:
         raise InvalidInput(
             f"{kind!r} is not a kind you can log",
@@ -73,8 +75,6 @@ def log_entry(
         pen = Pen(conn, row.id, actor.handle, now)
         seq = pen.write(entry_kind, body, at=when, data=data, amends=amends)
         if entry_kind is EntryKind.impact:
-            from muster.storage import incidents
-
             incidents.set_fields(conn, row.id, impact=body)
     return seq
 
@@ -105,11 +105,10 @@ def record_decision(
         )
 
 
-def _rollback_paths(plan: Plan, incident_id: int, conn: object) -> list[dict[str, str | None]]:
-    from muster.storage import incidents
-
+def _rollback_paths(plan: Plan, incident_id: int, conn: Connection) -> list[dict[str, str | None]]:
+    """The runbooks of the incident's services, recorded with a rollback decision."""
     paths = []
-    for name in incidents.services_of(conn, [incident_id])[incident_id]:  # type: ignore[arg-type]
+    for name in incidents.services_of(conn, [incident_id])[incident_id]:
         service = plan.service(name)
         if service is not None and service.rollback is not None:
             tested = service.rollback.last_tested

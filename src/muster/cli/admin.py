@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from muster.actions.base import Runtime
 from muster.cli.client import DEFAULT_URL, Api, ApiError, write_config
 from muster.cli.main import app, call, fail
 from muster.errors import MusterError
@@ -23,9 +24,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(plan_app, name="plan")
 
 
-def _runtime():  # type: ignore[no-untyped-def]
+def _runtime() -> Runtime:
     """The server-side runtime for admin commands; errors in settings are shown, not raised."""
-    from muster.actions.base import Runtime
     from muster.config import Settings
     from muster.storage import migrate
     from muster.storage.db import Database
@@ -133,7 +133,8 @@ def token_list() -> None:
         for row in records.tokens_of(conn):
             state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
             typer.echo(
-                f"{row.id:>4}  {row.handle:<12} {'admin' if row.admin else '':<6} {state:<18} {row.label}"
+                f"{row.id:>4}  {row.handle:<12} {'admin' if row.admin else '':<6} "
+                f"{state:<18} {row.label}"
             )
 
 

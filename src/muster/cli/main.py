@@ -316,7 +316,8 @@ def decide(
     decision: Annotated[
         str,
         typer.Argument(
-            help="rollback, patch-forward, escalate, freeze, monitor, workaround, failover, data-breach or other"
+            help="rollback, patch-forward, escalate, freeze, monitor, workaround, failover, "
+            "data-breach or other"
         ),
     ],
     why: Annotated[str, typer.Option("--why", help="the reason (required)")],

@@ -1,4 +1,4 @@
-"""Durations as people write them in a plan or on a command line: `90s`, `10m`, `1h30m`, `2d`, `1w`."""
+"""Durations as people write them in a plan or on a command line: `90s`, `10m`, `1h30m`, `1w`."""
 
 from __future__ import annotations
 

@@ -116,7 +116,8 @@ def check_accept(role: Role, pending: Pending | None, accepter: str) -> Pending:
 
 
 def check_cancel(role: Role, pending: Pending | None, canceller: str, commander: str) -> Pending:
-    """A pending handoff is withdrawn by its proposer or the commander, or declined by its receiver."""
+    """A pending handoff is withdrawn by its proposer or the commander, or declined by its
+    receiver."""
     if pending is None:
         raise HandoffRefused("conflict", f"no handoff of {role} is pending", "nothing to cancel")
     if canceller not in (pending.by, pending.to, commander):

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, case, func, insert, select, update
 
 from muster.domain.milestones import Milestone
 from muster.domain.roles import Role
+from muster.storage.db import new_id
 from muster.storage.tables import counters, incident_roles, incident_services, incidents
 
 
@@ -29,7 +30,7 @@ def next_number(conn: Connection) -> int:
 
 
 def insert_incident(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(incidents).values(**values)).inserted_primary_key[0])
+    return new_id(conn, insert(incidents).values(**values))
 
 
 def get(conn: Connection, number: int, *, lock: bool = False) -> Row[Any] | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
+from muster.storage.db import new_id
 from muster.storage.tables import freezes, plan_versions, tasks, tokens
 
 # Plans ------------------------------------------------------------------------------------
@@ -99,16 +100,15 @@ def start_freeze(
     at: datetime,
     incident_id: int | None = None,
 ) -> int:
-    return int(
-        conn.execute(
-            insert(freezes).values(
-                service=service,
-                reason=reason,
-                incident_id=incident_id,
-                started_at=at,
-                started_by=by,
-            )
-        ).inserted_primary_key[0]
+    return new_id(
+        conn,
+        insert(freezes).values(
+            service=service,
+            reason=reason,
+            incident_id=incident_id,
+            started_at=at,
+            started_by=by,
+        ),
     )
 
 
@@ -123,12 +123,11 @@ def end_freezes(conn: Connection, ids: Sequence[int], *, by: str, at: datetime) 
 def insert_token(
     conn: Connection, *, handle: str, digest: str, label: str, admin: bool, at: datetime
 ) -> int:
-    return int(
-        conn.execute(
-            insert(tokens).values(
-                handle=handle, digest=digest, label=label, admin=admin, created_at=at
-            )
-        ).inserted_primary_key[0]
+    return new_id(
+        conn,
+        insert(tokens).values(
+            handle=handle, digest=digest, label=label, admin=admin, created_at=at
+        ),
     )
 
 

@@ -14,7 +14,8 @@ _HOME = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Muster</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;
+padding:0 1rem;color:#1a1a1a}
 code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}</style></head>
 <body><h1>Muster is running</h1>
 <p>Incident response for small teams: the commander decides, the communicator speaks,

@@ -161,7 +161,8 @@ def _make_timeline_append_only() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
-                f"CREATE TRIGGER timeline_entries_no_{verb.lower()} BEFORE {verb} ON timeline_entries "
+                f"CREATE TRIGGER timeline_entries_no_{verb.lower()} "
+                f"BEFORE {verb} ON timeline_entries "
                 "BEGIN SELECT RAISE(ABORT, 'timeline entries are append-only'); END"
             )
     else:
