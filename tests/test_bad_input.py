@@ -27,15 +27,18 @@ def state(team: Team) -> Any:
         (["milestone", "INC-1", "reviewed"], "cannot record reviewed before resolved"),
         (
             ["milestone", "INC-1", "identified", "--at", "17:40"],
-            "identified at 2026-11-20 17:40 CET would be before acknowledged at "
-            "2026-11-20 17:50 CET",
+            "identified at 2026-11-20 17:40 CET would be before detected at 2026-11-20 17:50 CET",
         ),
         (
             ["milestone", "INC-1", "mitigated", "--at", "2026-11-21T09:00:00+00:00"],
             "is in the future",
         ),
         (["milestone", "INC-1", "fixed"], "'fixed' is not a milestone"),
-        (["milestone", "INC-1", "acknowledged"], "acknowledged is already recorded"),
+        (["milestone", "INC-1", "detected"], "detected is recorded when the incident is declared"),
+        (
+            ["milestone", "INC-1", "started", "--at", "17:55"],
+            "started at 2026-11-20 17:55 CET would be after detected at 2026-11-20 17:50 CET",
+        ),
         (["milestone", "INC-99", "resolved"], "INC-99 does not exist"),
         (
             ["milestone", "INC-1", "mitigated", "--at", "half past six"],

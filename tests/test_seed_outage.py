@@ -51,14 +51,19 @@ def test_the_seed_login_outage_replays_with_its_roles_phases_and_18_minute_conta
         "fixer": ("erin", "bob"),  # erin owns auth: the service owner fixes
     }
     assert incident["warnings"] == []
-    assert incident["phase"] == "triage"
+    assert incident["phase"] == "detection"  # until the commander takes it
     assert incident["freezes"][0]["service"] == "auth"
     assert team.cli("freeze", "status", "--service", "auth").exit_code == 3
 
-    # 18:20: the commander says only one person touches production.
+    # 18:20: dan takes command and says only one person touches production.
     clock.set(local("18:20"))
+    assert "phase triage" in team.ok("ack", "INC-1", who="dan")
     team.ok("decide", "INC-1", "freeze", "--why", "only erin touches production", who="dan")
-    assert [t["done"] for t in show(team)["tasks"]] == [False, True, False]  # the freeze paused deploys
+    assert [t["done"] for t in show(team)["tasks"]] == [
+        False,
+        True,
+        False,
+    ]  # the freeze paused deploys
     team.ok("done", "INC-1", "1", who="dan")  # users cannot log in; old sessions still work
     clock.set(local("18:21"))
     team.ok(
@@ -118,13 +123,14 @@ def test_the_seed_login_outage_replays_with_its_roles_phases_and_18_minute_conta
     assert utc == {
         "started": local("18:10").astimezone(UTC),
         "detected": local("18:18").astimezone(UTC),
-        "acknowledged": local("18:18").astimezone(UTC),
+        "acknowledged": local("18:20").astimezone(UTC),
         "identified": local("18:28").astimezone(UTC),
         "mitigated": local("18:36").astimezone(UTC),
         "resolved": local("18:50").astimezone(UTC),
     }
     assert final["durations"]["time_to_contain"] == 18 * 60
     assert final["durations"]["time_to_detect"] == 8 * 60
+    assert final["durations"]["time_to_acknowledge"] == 2 * 60
     assert final["durations"]["impact_duration"] == 26 * 60
 
     # The timeline reads in the order things happened, whatever order they were written in.

@@ -25,21 +25,29 @@ def free_port() -> int:
 
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*MUSTER, *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [*MUSTER, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
-    env = {**os.environ, "MUSTER_DATABASE_URL": database_url,
-           "MUSTER_CONFIG": str(tmp_path / "config.json")}
+    env = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": database_url,
+        "MUSTER_CONFIG": str(tmp_path / "config.json"),
+    }
     assert run("init", str(tmp_path), env=env, cwd=tmp_path).returncode == 0
     token = run("token", "create", "admin", "--admin", env=env, cwd=tmp_path)
     assert token.returncode == 0, token.stderr
     port = free_port()
     process = subprocess.Popen(
         [*MUSTER, "serve", "--port", str(port), "--plan", str(tmp_path / "muster.yaml")],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -51,7 +59,9 @@ def server(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], 
                 time.sleep(0.05)
         else:
             process.kill()
-            pytest.fail("muster serve did not answer:\n" + (process.stdout.read() if process.stdout else ""))
+            pytest.fail(
+                "muster serve did not answer:\n" + (process.stdout.read() if process.stdout else "")
+            )
         yield {**env, "MUSTER_URL": url, "MUSTER_TOKEN": token.stdout.strip()}, tmp_path
     finally:
         process.terminate()
@@ -62,8 +72,9 @@ def test_a_new_user_declares_and_reads_an_incident_against_a_real_server(
     server: tuple[dict[str, str], Path],
 ) -> None:
     env, cwd = server
-    declared = run("declare", "Checkout fails", "--severity", "SEV2", "--service", "billing",
-                   env=env, cwd=cwd)
+    declared = run(
+        "declare", "Checkout fails", "--severity", "SEV2", "--service", "billing", env=env, cwd=cwd
+    )
     assert declared.returncode == 0, declared.stderr
     assert "Declared INC-1." in declared.stdout
     shown = json.loads(run("show", "INC-1", "--json", env=env, cwd=cwd).stdout)
@@ -86,14 +97,20 @@ def test_login_remembers_the_server_and_a_wrong_token_is_refused(
     bare = {k: v for k, v in env.items() if k not in ("MUSTER_URL", "MUSTER_TOKEN")}
     wrong = run("login", "--url", env["MUSTER_URL"], "--token", "mst_wrong", env=bare, cwd=cwd)
     assert wrong.returncode == 2 and "unknown or revoked" in wrong.stderr
-    good = run("login", "--url", env["MUSTER_URL"], "--token", env["MUSTER_TOKEN"], env=bare, cwd=cwd)
+    good = run(
+        "login", "--url", env["MUSTER_URL"], "--token", env["MUSTER_TOKEN"], env=bare, cwd=cwd
+    )
     assert good.returncode == 0, good.stderr
     assert run("whoami", env=bare, cwd=cwd).stdout.strip() == "admin (admin)"
 
 
 def test_an_unreachable_server_is_exit_1_with_a_hint(tmp_path: Path) -> None:
-    env = {**os.environ, "MUSTER_URL": f"http://127.0.0.1:{free_port()}", "MUSTER_TOKEN": "x",
-           "MUSTER_CONFIG": str(tmp_path / "none.json")}
+    env = {
+        **os.environ,
+        "MUSTER_URL": f"http://127.0.0.1:{free_port()}",
+        "MUSTER_TOKEN": "x",
+        "MUSTER_CONFIG": str(tmp_path / "none.json"),
+    }
     result = run("list", env=env, cwd=tmp_path)
     assert result.returncode == 1
     assert "cannot reach Muster" in result.stderr and "muster serve" in result.stderr

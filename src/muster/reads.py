@@ -193,26 +193,38 @@ def _detail(rt: Runtime, conn: Connection, row: Row[Any]) -> IncidentDetail:
             )
             for t in records.tasks_of(conn, row.id)
         ],
-        freezes=[
-            _freeze(f, {row.id: row.number})
-            for f in records.active_freezes(conn)
-            if f.service in services or f.service is None
-        ],
+        freezes=_freezes_touching(conn, services),
         rollback=rollback,
-        timeline=[
-            EntryView(
-                seq=e.seq,
-                occurred_at=e.occurred_at,
-                recorded_at=e.recorded_at,
-                author=e.author,
-                kind=e.kind,
-                text=e.text,
-                data=e.data,
-                amends=e.amends,
-            )
-            for e in timeline.entries(conn, row.id)
-        ],
+        timeline=[_entry(e) for e in timeline.entries(conn, row.id)],
     )
+
+
+def entry_view(rt: Runtime, actor: Actor, ref: str | int, seq: int) -> EntryView:
+    """One timeline entry: what a write answers, without resending the whole record."""
+    with rt.db.read() as conn:
+        row = load_incident(conn, ref, actor)
+        entry = timeline.entry(conn, row.id, seq)
+    assert entry is not None
+    return _entry(entry)
+
+
+def _entry(e: Row[Any]) -> EntryView:
+    return EntryView(
+        seq=e.seq,
+        occurred_at=e.occurred_at,
+        recorded_at=e.recorded_at,
+        author=e.author,
+        kind=e.kind,
+        text=e.text,
+        data=e.data,
+        amends=e.amends,
+    )
+
+
+def _freezes_touching(conn: Connection, services: list[str]) -> list[FreezeView]:
+    active = [f for f in records.active_freezes(conn) if f.service in services or f.service is None]
+    numbers = _incident_numbers(conn, [f.incident_id for f in active if f.incident_id])
+    return [_freeze(f, numbers) for f in active]
 
 
 def _freeze(row: Row[Any], numbers: dict[int, int]) -> FreezeView:

@@ -26,6 +26,11 @@ def apply_plan(rt: Runtime, actor: Actor, source: str) -> Applied:
 
     A plan with errors is refused whole, every error listed; warnings are returned.
     """
+    if not actor.admin:
+        raise Forbidden(
+            f"{actor.handle} cannot apply plans",
+            hint="plans are applied with an admin token (`muster token create NAME --admin`)",
+        )
     now = rt.clock()
     plan, problems = check_plan(source, now.date())
     errors = [p for p in problems if p.level == "error"]
@@ -58,6 +63,15 @@ def create_token(rt: Runtime, handle: str, *, admin: bool = False, label: str = 
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with rt.db.transaction() as conn:
+        latest = records.latest_plan(conn)
+        if not admin and latest is not None:
+            people = rt.plan(latest.version, latest.source).handles()
+            if handle not in people:
+                raise InvalidInput(
+                    f"{handle!r} is not a person in the plan",
+                    hint="use one of: " + ", ".join(sorted(people)) + " (or --admin for a service)",
+                    field="handle",
+                )
         records.insert_token(
             conn, handle=handle, digest=_digest(token), label=label, admin=admin, at=rt.clock()
         )
@@ -84,5 +98,12 @@ def authenticate(rt: Runtime, token: str | None, act_as: str | None = None) -> A
                 "only an admin token can act as someone else",
                 hint="leave out --as, or use an admin token",
             )
-        return Actor(act_as.strip().lower())
+        handle = act_as.strip().lower()
+        with rt.db.read() as conn:
+            latest = records.latest_plan(conn)
+        if latest is not None and handle not in rt.plan(latest.version, latest.source).handles():
+            raise InvalidInput(
+                f"{handle!r} is not a person in the plan", hint="check --as", field="as"
+            )
+        return Actor(handle)
     return Actor(row.handle, admin=bool(row.admin))

@@ -81,7 +81,8 @@ def declare(
             declared_at=now,
             last_seq=0,
             detected_at=occurred,
-            acknowledged_at=occurred,
+            # The commander declaring it has taken it; otherwise the commander acknowledges.
+            acknowledged_at=occurred if actor.handle == roles[Role.commander][0] else None,
         )
         incidents.add_services(conn, incident_id, chosen)
         incidents.add_roles(conn, incident_id, roles)
@@ -99,7 +100,10 @@ def declare(
                 "flags": flags,
             },
         )
-        for milestone in (Milestone.detected, Milestone.acknowledged):
+        marks = [Milestone.detected]
+        if actor.handle == roles[Role.commander][0]:
+            marks.append(Milestone.acknowledged)
+        for milestone in marks:
             pen.write(
                 EntryKind.milestone, f"{milestone}", at=occurred, data={"milestone": str(milestone)}
             )

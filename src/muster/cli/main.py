@@ -295,18 +295,16 @@ def log(
     as_json: JsonFlag = False,
 ) -> None:
     """Add to the timeline. Entries are never edited; --amends N records a correction."""
-    detail = call(
+    entry = call(
         ctx,
         "POST",
         f"/incidents/{incident}/timeline",
         body={"text": text, "kind": kind, "at": at, "amends": amends},
     )
-    _then_show(
-        ctx,
-        detail,
-        as_json,
-        f"{detail['ref']}: logged as #{max(e['seq'] for e in detail['timeline'])}.",
-    )
+    if as_json:
+        typer.echo(json.dumps(entry, indent=2))
+    else:
+        typer.secho(f"{incident.upper()}: logged as #{entry['seq']}.", bold=True)
 
 
 @app.command()
@@ -325,15 +323,18 @@ def decide(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a decision, who made it and why."""
-    detail = call(
+    entry = call(
         ctx,
         "POST",
         f"/incidents/{incident}/decisions",
         body={"decision": decision, "why": why, "at": at},
     )
-    _then_show(ctx, detail, as_json, f"{detail['ref']}: decision recorded: {decision}.")
-    if not as_json and decision == "rollback":
-        for path in detail["rollback"]:
+    if as_json:
+        typer.echo(json.dumps(entry, indent=2))
+        return
+    typer.secho(f"{incident.upper()}: decision #{entry['seq']} recorded: {decision}.", bold=True)
+    if "rollback" in entry["data"]:
+        for path in entry["data"]["rollback"]:
             typer.echo(
                 f"Rollback {path['service']}: {path['runbook'] or 'no runbook in the plan'}"
                 f" (last tested {path['last_tested'] or 'never'})"
@@ -427,12 +428,9 @@ def unfreeze(
 ) -> None:
     """Lift a freeze."""
     status = call(ctx, "DELETE", "/freezes", params={"service": service} if service else None)
-    left = (
-        "still frozen by: " + "; ".join(f["reason"] for f in status["freezes"])
-        if status["frozen"]
-        else "clear"
-    )
-    typer.secho(f"Freeze lifted. {status['service'] or 'Every service'}: {left}", bold=True)
+    typer.secho(f"Lifted the freeze on {status['service'] or 'every service'}.", bold=True)
+    for left in status["freezes"]:
+        typer.echo(f"Still frozen: {left['service'] or 'every service'}: {left['reason']}")
 
 
 @app.command()

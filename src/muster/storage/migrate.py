@@ -28,6 +28,14 @@ def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def downgrade(db: Database, revision: str) -> None:
+    """Step the schema back to `revision` (`base` removes every table)."""
+    with db.engine.begin() as conn:
+        config = _config(db)
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+
 def status(db: Database) -> tuple[str | None, str]:
     """(the database's revision, the newest this code knows)."""
     head = ScriptDirectory.from_config(_config(db)).get_current_head()

@@ -150,9 +150,9 @@ def cancel(ref: str, role: str, rt: RT, who: Who) -> reads.IncidentDetail:
 
 
 @router.post("/incidents/{ref}/timeline", tags=["timeline"], status_code=201)
-def log(ref: str, body: EntryIn, rt: RT, who: Who) -> reads.IncidentDetail:
-    record.log_entry(rt, who, ref, body.text, kind=body.kind, at=body.at, amends=body.amends)
-    return reads.incident_detail(rt, who, ref)
+def log(ref: str, body: EntryIn, rt: RT, who: Who) -> reads.EntryView:
+    seq = record.log_entry(rt, who, ref, body.text, kind=body.kind, at=body.at, amends=body.amends)
+    return reads.entry_view(rt, who, ref, seq)
 
 
 @router.get("/incidents/{ref}/timeline", tags=["timeline"])
@@ -161,9 +161,9 @@ def get_timeline(ref: str, rt: RT, who: Who) -> list[reads.EntryView]:
 
 
 @router.post("/incidents/{ref}/decisions", tags=["timeline"], status_code=201)
-def decide(ref: str, body: DecisionIn, rt: RT, who: Who) -> reads.IncidentDetail:
-    record.record_decision(rt, who, ref, body.decision, why=body.why, at=body.at)
-    return reads.incident_detail(rt, who, ref)
+def decide(ref: str, body: DecisionIn, rt: RT, who: Who) -> reads.EntryView:
+    seq = record.record_decision(rt, who, ref, body.decision, why=body.why, at=body.at)
+    return reads.entry_view(rt, who, ref, seq)
 
 
 @router.post("/incidents/{ref}/tasks", tags=["tasks"], status_code=201)
