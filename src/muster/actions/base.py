@@ -144,6 +144,30 @@ def resolve_at(text: str | None, now: datetime, tz: tzinfo, *, field: str = "at"
     return moment
 
 
+def require_severity(plan: Plan, name: str) -> str:
+    """The plan's spelling of severity `name`, or a 422 listing the ones there are."""
+    severity = plan.severity(name)
+    if severity is None:
+        raise InvalidInput(
+            f"{name!r} is not a severity in the plan",
+            hint="use one of: " + ", ".join(s.name for s in plan.severities),
+            field="severity",
+        )
+    return str(severity.name)
+
+
+def require_service(plan: Plan, name: str, field: str = "service") -> str:
+    """The plan's name for service `name`, or a 422 listing the services there are."""
+    service = plan.service(name.strip())
+    if service is None:
+        raise InvalidInput(
+            f"{name!r} is not a service in the plan",
+            hint="use one of: " + ", ".join(s.name for s in plan.services),
+            field=field,
+        )
+    return str(service.name)
+
+
 def refuse(kind: str, message: str, hint: str, field: str = "") -> Exception:
     """Map a domain refusal to the error a person sees."""
     cls = {"invalid": InvalidInput, "forbidden": Forbidden}.get(kind, Conflict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from muster.actions.base import Actor, Runtime, plan_in_force
+from muster.actions.base import Actor, Runtime, plan_in_force, require_service
 from muster.errors import Conflict, InvalidInput
 from muster.storage import records
 
@@ -15,15 +15,7 @@ def resolve_service(rt: Runtime, conn: Connection, service: str | None) -> str |
     """The plan's name for `service`; None means every service."""
     if service is None or not service.strip():
         return None
-    plan = plan_in_force(rt, conn).plan
-    known = plan.service(service.strip())
-    if known is None:
-        raise InvalidInput(
-            f"{service!r} is not a service in the plan",
-            hint="use one of: " + ", ".join(s.name for s in plan.services),
-            field="service",
-        )
-    return str(known.name)
+    return require_service(plan_in_force(rt, conn).plan, service)
 
 
 def freeze(rt: Runtime, actor: Actor, *, service: str | None, why: str) -> int:

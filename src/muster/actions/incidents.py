@@ -14,6 +14,8 @@ from muster.actions.base import (
     plan_in_force,
     reference,
     require_open,
+    require_service,
+    require_severity,
     resolve_at,
 )
 from muster.domain.hats import warnings
@@ -56,14 +58,7 @@ def declare(
     with rt.db.transaction() as conn:
         pif = plan_in_force(rt, conn)
         plan = pif.plan
-        sev = plan.severity(severity)
-        if sev is None:
-            names = ", ".join(s.name for s in plan.severities)
-            raise InvalidInput(
-                f"{severity!r} is not a severity in the plan",
-                hint=f"use one of: {names}",
-                field="severity",
-            )
+        level = require_severity(plan, severity)
         chosen = _services(pif, services or [])
         occurred = resolve_at(at, now, pif.tz)
         roles = _staff(pif, chosen, occurred)
@@ -72,7 +67,7 @@ def declare(
             conn,
             number=number,
             title=title,
-            severity=sev.name,
+            severity=level,
             impact=impact.strip(),
             drill=drill,
             private=private,
@@ -90,11 +85,11 @@ def declare(
         flags = [f for f, on in (("drill", drill), ("private", private)) if on]
         pen.write(
             EntryKind.declared,
-            f"{reference(number)} declared: {sev.name} {title}"
+            f"{reference(number)} declared: {level} {title}"
             + (f" ({', '.join(flags)})" if flags else ""),
             at=occurred,
             data={
-                "severity": sev.name,
+                "severity": level,
                 "services": chosen,
                 "plan_version": pif.version,
                 "flags": flags,
@@ -159,16 +154,9 @@ def declare(
 def _services(pif: PlanInForce, names: list[str]) -> list[str]:
     chosen: list[str] = []
     for name in names:
-        service = pif.plan.service(name.strip())
-        if service is None:
-            known = ", ".join(s.name for s in pif.plan.services)
-            raise InvalidInput(
-                f"{name!r} is not a service in the plan",
-                hint=f"use one of: {known}",
-                field="services",
-            )
-        if service.name not in chosen:
-            chosen.append(service.name)
+        service = require_service(pif.plan, name, "services")
+        if service not in chosen:
+            chosen.append(service)
     return chosen
 
 
@@ -253,25 +241,16 @@ def change_severity(rt: Runtime, actor: Actor, ref: str, severity: str, *, why: 
         row = load_incident(conn, ref, actor, lock=True)
         require_open(row, "change its severity")
         pif = plan_in_force(rt, conn, row.plan_version)
-        sev = pif.plan.severity(severity)
-        if sev is None:
-            names = ", ".join(s.name for s in pif.plan.severities)
-            raise InvalidInput(
-                f"{severity!r} is not a severity in the plan",
-                hint=f"use one of: {names}",
-                field="severity",
-            )
-        if sev.name == row.severity:
-            raise Conflict(
-                f"{reference(row.number)} is already {sev.name}", hint="nothing to change"
-            )
-        incidents.set_fields(conn, row.id, severity=sev.name)
+        level = require_severity(pif.plan, severity)
+        if level == row.severity:
+            raise Conflict(f"{reference(row.number)} is already {level}", hint="nothing to change")
+        incidents.set_fields(conn, row.id, severity=level)
         Pen(conn, row.id, actor.handle, now).write(
             EntryKind.severity,
-            f"severity {row.severity} -> {sev.name}: {why.strip()}",
-            data={"from": row.severity, "to": sev.name, "why": why.strip()},
+            f"severity {row.severity} -> {level}: {why.strip()}",
+            data={"from": row.severity, "to": level, "why": why.strip()},
         )
-    return sev.name
+    return level
 
 
 def set_impact(rt: Runtime, actor: Actor, ref: str, impact: str, *, at: str | None = None) -> None:
