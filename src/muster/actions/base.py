@@ -7,7 +7,8 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row
@@ -17,6 +18,8 @@ from muster.errors import Conflict, Forbidden, InvalidInput, NotFound
 from muster.plan import Plan, parse_plan
 from muster.storage import incidents, records, timeline
 from muster.storage.db import Database
+
+E = TypeVar("E", bound=StrEnum)
 
 
 def utc_now() -> datetime:
@@ -166,6 +169,18 @@ def require_service(plan: Plan, name: str, field: str = "service") -> str:
             field=field,
         )
     return str(service.name)
+
+
+def parse_choice(choices: type[E], value: str, *, field: str, what: str) -> E:
+    """`value` as one of a closed set (case and spaces forgiven), or a 422 listing the set."""
+    try:
+        return choices(value.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            f"{value!r} is not {what}",
+            hint="use one of: " + ", ".join(choices),
+            field=field,
+        ) from None
 
 
 def refuse(kind: str, message: str, hint: str, field: str = "") -> Exception:

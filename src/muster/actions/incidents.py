@@ -11,6 +11,7 @@ from muster.actions.base import (
     PlanInForce,
     Runtime,
     load_incident,
+    parse_choice,
     plan_in_force,
     reference,
     require_open,
@@ -186,14 +187,7 @@ def record_milestone(
     rt: Runtime, actor: Actor, ref: str, milestone: str, *, at: str | None = None
 ) -> Milestone:
     """Record one milestone (possibly back-dated); resolving also lifts the incident's freezes."""
-    try:
-        name = Milestone(milestone.strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            f"{milestone!r} is not a milestone",
-            hint="use one of: " + ", ".join(Milestone),
-            field="milestone",
-        ) from None
+    name = parse_choice(Milestone, milestone, field="milestone", what="a milestone")
     if name is Milestone.detected:
         raise Conflict(
             "detected is recorded when the incident is declared",

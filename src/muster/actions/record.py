@@ -9,6 +9,7 @@ from muster.actions.base import (
     Pen,
     Runtime,
     load_incident,
+    parse_choice,
     plan_in_force,
     reference,
     resolve_at,
@@ -83,14 +84,7 @@ def record_decision(
     rt: Runtime, actor: Actor, ref: str, decision: str, *, why: str, at: str | None = None
 ) -> int:
     """Record a call (rollback, patch forward, escalate...) with who made it and why."""
-    try:
-        call = Decision(decision.strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            f"{decision!r} is not a decision Muster knows",
-            hint="use one of: " + ", ".join(Decision) + " (with --why saying what)",
-            field="decision",
-        ) from None
+    call = parse_choice(Decision, decision, field="decision", what="a decision Muster knows")
     reason = _text(why, "why")
     now = rt.clock()
     with rt.db.transaction() as conn:

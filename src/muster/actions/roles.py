@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -11,6 +13,7 @@ from muster.actions.base import (
     Pen,
     Runtime,
     load_incident,
+    parse_choice,
     plan_in_force,
     reference,
     refuse,
@@ -27,7 +30,6 @@ from muster.domain.hats import (
 )
 from muster.domain.records import EntryKind
 from muster.domain.roles import Role
-from muster.errors import InvalidInput
 from muster.storage import incidents
 
 
@@ -39,12 +41,16 @@ class HandoffResult:
 
 
 def parse_role(name: str) -> Role:
+    return parse_choice(Role, name, field="role", what="a role")
+
+
+@contextmanager
+def _handoff_rules(number: int) -> Iterator[None]:
+    """Report a refusal of the handoff rules as the error a person sees, naming the incident."""
     try:
-        return Role(name.strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            f"{name!r} is not a role", hint="use commander, communicator or fixer", field="role"
-        ) from None
+        yield
+    except HandoffRefused as refused:
+        raise refuse(refused.kind, f"{reference(number)}: {refused}", refused.hint) from None
 
 
 def _state(
@@ -75,12 +81,8 @@ def propose_handoff(
         proposer = actor.handle
         if actor.admin and proposer not in plan.handles():
             proposer = wearers(holders)[Role.commander]  # the server's admin acts for the commander
-        try:
+        with _handoff_rules(row.number):
             check_handoff(role, holders, pending.get(role), proposer, receiver, plan.handles())
-        except HandoffRefused as refused:
-            raise refuse(
-                refused.kind, f"{reference(row.number)}: {refused}", refused.hint
-            ) from None
         incidents.update_role(
             conn,
             row.id,
@@ -116,12 +118,8 @@ def accept_handoff(rt: Runtime, actor: Actor, ref: str, role_name: str) -> Hando
         row = load_incident(conn, ref, actor, lock=True)
         require_open(row, "hand off roles")
         holders, pending = _state(conn, row.id)
-        try:
+        with _handoff_rules(row.number):
             offer = check_accept(role, pending.get(role), actor.handle)
-        except HandoffRefused as refused:
-            raise refuse(
-                refused.kind, f"{reference(row.number)}: {refused}", refused.hint
-            ) from None
         previous = wearers(holders)[role]
         incidents.update_role(
             conn,
@@ -152,17 +150,13 @@ def cancel_handoff(rt: Runtime, actor: Actor, ref: str, role_name: str) -> Hando
         row = load_incident(conn, ref, actor, lock=True)
         holders, pending = _state(conn, row.id)
         commander = wearers(holders)[Role.commander]
-        try:
+        with _handoff_rules(row.number):
             offer = check_cancel(
                 role,
                 pending.get(role),
                 "admin" if actor.admin else actor.handle,
                 "admin" if actor.admin else commander,
             )
-        except HandoffRefused as refused:
-            raise refuse(
-                refused.kind, f"{reference(row.number)}: {refused}", refused.hint
-            ) from None
         incidents.update_role(
             conn,
             row.id,
