@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from muster.actions.base import Actor, Runtime
-from muster.errors import Forbidden, InvalidInput, Unauthorized
+from muster.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from muster.plan import check_plan
 from muster.storage import records
 
@@ -107,3 +107,10 @@ def authenticate(rt: Runtime, token: str | None, act_as: str | None = None) -> A
             )
         return Actor(handle)
     return Actor(row.handle, admin=bool(row.admin))
+
+
+def revoke_token(rt: Runtime, token_id: int) -> None:
+    """Revoke a token at once; requests carrying it are refused from the next one on."""
+    with rt.db.transaction() as conn:
+        if not records.revoke_token(conn, token_id, rt.clock()):
+            raise NotFound(f"no active token {token_id}", hint="`muster token list` shows them")
