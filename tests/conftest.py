@@ -130,6 +130,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     with engine.begin() as conn:
         tables = ", ".join(t.name for t in metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # The migration seeds the lock rows; put them back as a fresh database has them.
+        conn.execute(
+            text(
+                "INSERT INTO counters (name, value) "
+                "VALUES ('incident', 0), ('plan', 0), ('freeze', 0)"
+            )
+        )
     engine.dispose()
     return url
 

@@ -138,6 +138,14 @@ JUNK: list[Any] = [
     {"decision": "", "why": ""},
     {"service": 7, "why": 1},
     {"source": "[: :"},
+    {"text": "\ud800 lone surrogate"},
+    {"text": "nul \u0000 inside"},
+    {"milestone": "mitigated", "at": "99999999w ago"},
+    {"milestone": "mitigated", "at": "0001-01-01T00:00"},
+    {"milestone": "mitigated", "at": "9999-12-31T23:59-05:00"},
+    {"title": "old", "severity": "SEV1", "at": "0001-01-01T00:00"},
+    {"text": "x", "amends": 10**20},
+    {"source": "? [a]\n: 1\n"},
 ]
 WRITES = [
     "/api/v1/incidents",
@@ -155,6 +163,7 @@ WRITES = [
     "/api/v1/plan",
     "/api/v1/incidents/INC-%00/milestones",
     "/api/v1/incidents/99999999999/impact",
+    "/api/v1/incidents/INC-1/tasks/99999999999999999999/done",
 ]
 
 

@@ -6,22 +6,22 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row
 
 from muster.actions.base import (
     Actor,
     Runtime,
-    is_participant,
     load_incident,
     plan_in_force,
     reference,
+    rollback_paths,
+    viewer,
 )
 from muster.actions.freeze import resolve_service
 from muster.domain.hats import hats, warnings, wearers
 from muster.domain.milestones import durations, is_open, phase_of
 from muster.domain.roles import Role
 from muster.storage import incidents, records, timeline
-from muster.storage.tables import incidents as incidents_table
 
 
 class RoleView(BaseModel):
@@ -124,11 +124,7 @@ def list_incidents(
     rt: Runtime, actor: Actor, *, open_only: bool = False, limit: int = 100
 ) -> list[IncidentSummary]:
     with rt.db.read() as conn:
-        rows = [
-            r
-            for r in incidents.listing(conn, open_only=open_only, limit=limit)
-            if is_participant(conn, r, actor)
-        ]
+        rows = incidents.listing(conn, viewer=viewer(actor), open_only=open_only, limit=limit)
         ids = [r.id for r in rows]
         services = incidents.services_of(conn, ids)
         roles = incidents.roles_of(conn, ids)
@@ -138,28 +134,16 @@ def list_incidents(
 def incident_detail(rt: Runtime, actor: Actor, ref: str | int) -> IncidentDetail:
     with rt.db.read() as conn:
         row = load_incident(conn, ref, actor)
-        return _detail(rt, conn, row)
+        return _detail(rt, conn, row, actor)
 
 
-def _detail(rt: Runtime, conn: Connection, row: Row[Any]) -> IncidentDetail:
+def _detail(rt: Runtime, conn: Connection, row: Row[Any], actor: Actor) -> IncidentDetail:
     pif = plan_in_force(rt, conn, row.plan_version)
     services = incidents.services_of(conn, [row.id])[row.id]
     role_rows = incidents.roles_of(conn, [row.id])[row.id]
     holders = {role: r.holder for role, r in role_rows.items()}
     worn = wearers(holders)
     recorded = incidents.milestones(row)
-    rollback = []
-    for name in services:
-        service = pif.plan.service(name)
-        if service is not None:
-            path = service.rollback
-            rollback.append(
-                RollbackView(
-                    service=name,
-                    runbook=path.runbook if path else None,
-                    last_tested=path.last_tested.isoformat() if path and path.last_tested else None,
-                )
-            )
     return IncidentDetail(
         **_summary(row, services, role_rows),
         impact=row.impact,
@@ -193,8 +177,8 @@ def _detail(rt: Runtime, conn: Connection, row: Row[Any]) -> IncidentDetail:
             )
             for t in records.tasks_of(conn, row.id)
         ],
-        freezes=_freezes_touching(conn, services),
-        rollback=rollback,
+        freezes=_freezes(conn, actor, services),
+        rollback=[RollbackView(**path) for path in rollback_paths(pif.plan, services)],
         timeline=[_entry(e) for e in timeline.entries(conn, row.id)],
     )
 
@@ -221,21 +205,27 @@ def _entry(e: Row[Any]) -> EntryView:
     )
 
 
-def _freezes_touching(conn: Connection, services: list[str]) -> list[FreezeView]:
-    active = [f for f in records.active_freezes(conn) if f.service in services or f.service is None]
-    numbers = _incident_numbers(conn, [f.incident_id for f in active if f.incident_id])
-    return [_freeze(f, numbers) for f in active]
+def _freezes(conn: Connection, actor: Actor, services: list[str] | None) -> list[FreezeView]:
+    """Freezes in force on `services` (and on every service); all of them for None.
 
-
-def _freeze(row: Row[Any], numbers: dict[int, int]) -> FreezeView:
-    number = numbers.get(row.incident_id) if row.incident_id else None
-    return FreezeView(
-        service=row.service,
-        reason=row.reason,
-        since=row.started_at,
-        by=row.started_by,
-        incident=reference(number) if number else None,
+    A freeze names its incident only to those who may see that incident.
+    """
+    active = records.active_freezes(conn)
+    if services is not None:
+        active = [f for f in active if f.service in services or f.service is None]
+    numbers = incidents.visible_numbers(
+        conn, [f.incident_id for f in active if f.incident_id], viewer(actor)
     )
+    return [
+        FreezeView(
+            service=f.service,
+            reason=f.reason,
+            since=f.started_at,
+            by=f.started_by,
+            incident=reference(numbers[f.incident_id]) if f.incident_id in numbers else None,
+        )
+        for f in active
+    ]
 
 
 class FreezeStatus(BaseModel):
@@ -244,24 +234,32 @@ class FreezeStatus(BaseModel):
     freezes: list[FreezeView]
 
 
-def freeze_status(rt: Runtime, service: str | None) -> FreezeStatus:
+def freeze_status(rt: Runtime, actor: Actor, service: str | None) -> FreezeStatus:
     """What a deploy pipeline asks: may I ship `service` now? Without a service: every freeze."""
     with rt.db.read() as conn:
         name = resolve_service(rt, conn, service)
-        active = records.active_freezes(conn, name)
-        numbers = _incident_numbers(conn, [f.incident_id for f in active if f.incident_id])
-    views = [_freeze(f, numbers) for f in active]
+        views = _freezes(conn, actor, None if name is None else [name])
     return FreezeStatus(service=name, frozen=bool(views), freezes=views)
 
 
-def _incident_numbers(conn: Connection, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    return {
-        r.id: r.number
-        for r in conn.execute(
-            select(incidents_table.c.id, incidents_table.c.number).where(
-                incidents_table.c.id.in_(ids)
-            )
-        )
-    }
+def timeline_of(rt: Runtime, actor: Actor, ref: str | int) -> list[EntryView]:
+    """The record alone, in the order things happened."""
+    with rt.db.read() as conn:
+        row = load_incident(conn, ref, actor)
+        return [_entry(e) for e in timeline.entries(conn, row.id)]
+
+
+def plan_version(rt: Runtime) -> int | None:
+    """The version of the plan in force, None before any is applied (cheap: a health check)."""
+    with rt.db.read() as conn:
+        latest = records.latest_plan(conn)
+    return int(latest.version) if latest else None
+
+
+def plan_source(rt: Runtime) -> tuple[int, str]:
+    """The plan in force as it was written: (version, YAML text)."""
+    with rt.db.read() as conn:
+        version = plan_in_force(rt, conn).version
+        row = records.plan_version(conn, version)
+    assert row is not None
+    return version, str(row.source)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
 
 from muster.actions.base import Actor, Runtime
 from muster.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from muster.plan import check_plan
+from muster.plan import lint, parse_plan
 from muster.storage import records
 
 TOKEN_PREFIX = "mst_"
+MAX_PLAN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,16 @@ def apply_plan(rt: Runtime, actor: Actor, source: str) -> Applied:
             f"{actor.handle} cannot apply plans",
             hint="plans are applied with an admin token (`muster token create NAME --admin`)",
         )
+    if len(source.encode()) > MAX_PLAN_BYTES:
+        raise InvalidInput(
+            f"the plan is larger than {MAX_PLAN_BYTES // 1024} KB",
+            hint="a plan is one page for people under stress; keep it short",
+            field="plan",
+        )
     now = rt.clock()
-    plan, problems = check_plan(source, now.date())
+    plan, problems = parse_plan(source)
+    if plan is not None:  # rollback dates and the like are judged by the team's calendar
+        problems += lint(plan, now.astimezone(ZoneInfo(plan.team.timezone)).date())
     errors = [p for p in problems if p.level == "error"]
     if plan is None or errors:
         raise InvalidInput(
@@ -43,11 +55,18 @@ def apply_plan(rt: Runtime, actor: Actor, source: str) -> Applied:
     digest = hashlib.sha256(source.encode()).hexdigest()
     warnings = [str(p) for p in problems]
     with rt.db.transaction() as conn:
+        records.serialise(conn, "plan")  # two applies of one file must not make two versions
         latest = records.latest_plan(conn)
         if latest is not None and latest.digest == digest:
             return Applied(latest.version, False, warnings)
         version = records.insert_plan(conn, source=source, digest=digest, at=now, by=actor.handle)
     return Applied(version, True, warnings)
+
+
+def _people(rt: Runtime, conn: Connection) -> set[str] | None:
+    """The handles of the plan in force, or None before any plan is applied."""
+    latest = records.latest_plan(conn)
+    return None if latest is None else rt.plan(conn, latest.version).handles()
 
 
 def _digest(token: str) -> str:
@@ -63,15 +82,13 @@ def create_token(rt: Runtime, handle: str, *, admin: bool = False, label: str = 
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with rt.db.transaction() as conn:
-        latest = records.latest_plan(conn)
-        if not admin and latest is not None:
-            people = rt.plan(latest.version, latest.source).handles()
-            if handle not in people:
-                raise InvalidInput(
-                    f"{handle!r} is not a person in the plan",
-                    hint="use one of: " + ", ".join(sorted(people)) + " (or --admin for a service)",
-                    field="handle",
-                )
+        people = _people(rt, conn)
+        if not admin and people is not None and handle not in people:
+            raise InvalidInput(
+                f"{handle!r} is not a person in the plan",
+                hint="use one of: " + ", ".join(sorted(people)) + " (or --admin for a service)",
+                field="handle",
+            )
         records.insert_token(
             conn, handle=handle, digest=_digest(token), label=label, admin=admin, at=rt.clock()
         )
@@ -100,8 +117,8 @@ def authenticate(rt: Runtime, token: str | None, act_as: str | None = None) -> A
             )
         handle = act_as.strip().lower()
         with rt.db.read() as conn:
-            latest = records.latest_plan(conn)
-        if latest is not None and handle not in rt.plan(latest.version, latest.source).handles():
+            people = _people(rt, conn)
+        if people is not None and handle not in people:
             raise InvalidInput(
                 f"{handle!r} is not a person in the plan", hint="check --as", field="as"
             )

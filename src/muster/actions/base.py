@@ -6,13 +6,14 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row
 
+from muster.domain.hats import Refusal
 from muster.domain.timeparse import parse_at
 from muster.errors import Conflict, Forbidden, InvalidInput, NotFound
 from muster.plan import Plan, parse_plan
@@ -35,13 +36,17 @@ class Runtime:
     _plans: dict[int, Plan] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def plan(self, version: int, source: str) -> Plan:
-        """The parsed plan of one version; versions never change, so parse each once."""
+    def plan(self, conn: Connection, version: int) -> Plan:
+        """The parsed plan of one version; versions never change, so each is read and parsed
+        once per process."""
         with self._lock:
             cached = self._plans.get(version)
         if cached is not None:
             return cached
-        plan, problems = parse_plan(source)
+        row = records.plan_version(conn, version)
+        if row is None:
+            raise NotFound(f"there is no plan version {version}", hint="`muster plan show`")
+        plan, problems = parse_plan(row.source)
         if plan is None:  # stored plans were checked when applied; this means a code change
             raise Conflict(
                 f"plan version {version} no longer parses: {problems[0]}",
@@ -72,16 +77,18 @@ class PlanInForce:
 
 def plan_in_force(rt: Runtime, conn: Connection, version: int | None = None) -> PlanInForce:
     """The newest applied plan (or one version of it); a clear error before any is applied."""
-    row = records.latest_plan(conn) if version is None else records.plan_version(conn, version)
-    if row is None:
-        raise Conflict(
-            "no plan has been applied to this server yet",
-            hint="apply one with `muster plan apply muster.yaml` (write one with `muster init`)",
-        )
-    return PlanInForce(row.version, rt.plan(row.version, row.source))
+    if version is None:
+        latest = records.latest_plan(conn)
+        if latest is None:
+            raise Conflict(
+                "no plan has been applied to this server yet",
+                hint="apply one with `muster plan apply muster.yaml` (`muster init` writes one)",
+            )
+        version = int(latest.version)
+    return PlanInForce(version, rt.plan(conn, version))
 
 
-_REF = re.compile(r"^\s*(?:inc-?)?(\d{1,9})\s*$", re.IGNORECASE)
+_REF = re.compile(r"^\s*(?:inc-?)?([0-9]{1,9})\s*$", re.IGNORECASE)
 
 
 def parse_ref(ref: str | int) -> int:
@@ -98,14 +105,9 @@ def reference(number: int) -> str:
     return f"INC-{number}"
 
 
-def is_participant(conn: Connection, row: Row[Any], actor: Actor) -> bool:
-    """Private incidents are for the people in them: role holders, backups, the declarer."""
-    if not row.private or actor.admin or row.declared_by == actor.handle:
-        return True
-    for role in incidents.roles_of(conn, [row.id])[row.id].values():
-        if actor.handle in (role.holder, role.backup, role.pending_to):
-            return True
-    return False
+def viewer(actor: Actor) -> str | None:
+    """Whose eyes a read uses: the server's admin (None) sees private incidents too."""
+    return None if actor.admin else actor.handle
 
 
 def load_incident(
@@ -113,8 +115,8 @@ def load_incident(
 ) -> Row[Any]:
     """The incident named by `ref`, locked for writing if asked; 404 when unknown or unseen."""
     number = parse_ref(ref)
-    row = incidents.get(conn, number, lock=lock)
-    if row is None or not is_participant(conn, row, actor):
+    row = incidents.get(conn, number, viewer=viewer(actor), lock=lock)
+    if row is None:
         raise NotFound(
             f"{reference(number)} does not exist", hint="`muster list` shows the incidents"
         )
@@ -129,22 +131,61 @@ def require_open(row: Row[Any], doing: str) -> None:
         )
 
 
+def _shown(moment: datetime, tz: tzinfo) -> str:
+    try:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    except (OverflowError, ValueError):  # years at the edge of what datetime can hold
+        return moment.isoformat()
+
+
+#: How far back `--at` may reach: older is a typo (a wrong year), not an incident's record.
+MAX_BACKDATE = timedelta(days=366)
+
+
 def resolve_at(text: str | None, now: datetime, tz: tzinfo, *, field: str = "at") -> datetime:
-    """Parse a user's `--at`; it may be back-dated but never in the future."""
+    """Parse a user's `--at`: it may be back-dated up to a year, never in the future."""
     if text is None or not text.strip():
         return now
     try:
         moment = parse_at(text, now, tz)
+        ahead = moment - now
     except ValueError as error:
         message, _, hint = str(error).partition("; ")
         raise InvalidInput(message, hint=hint, field=field) from None
-    if (moment - now).total_seconds() > 60:
+    except OverflowError:
         raise InvalidInput(
-            f"{field} {moment.astimezone(tz):%Y-%m-%d %H:%M %Z} is in the future",
+            f"{text!r} is too far from now", hint="give a time within the last year", field=field
+        ) from None
+    if ahead > timedelta(seconds=60):
+        raise InvalidInput(
+            f"{field} {_shown(moment, tz)} is in the future",
             hint="give a time that has already happened, or leave it out for now",
             field=field,
         )
+    if -ahead > MAX_BACKDATE:
+        raise InvalidInput(
+            f"{field} {_shown(moment, tz)} is more than a year ago",
+            hint="check the date; a back-dated time must be within the last year",
+            field=field,
+        )
     return moment
+
+
+MAX_TEXT = 10_000
+
+
+def require_text(
+    text: str, field: str, *, hint: str = "write what happened", limit: int = MAX_TEXT
+) -> str:
+    """`text` stripped, refused when empty or longer than `limit` characters."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput(f"the {field} is empty", hint=hint, field=field)
+    if len(cleaned) > limit:
+        raise InvalidInput(
+            f"the {field} is longer than {limit:,} characters", hint="shorten it", field=field
+        )
+    return cleaned
 
 
 def require_severity(plan: Plan, name: str) -> str:
@@ -183,9 +224,28 @@ def parse_choice(choices: type[E], value: str, *, field: str, what: str) -> E:
         ) from None
 
 
-def refuse(kind: str, message: str, hint: str, field: str = "") -> Exception:
+def rollback_paths(plan: Plan, services: list[str]) -> list[dict[str, str | None]]:
+    """Each service's rollback runbook and when it was last tested: what a commander needs
+    before calling a rollback."""
+    paths: list[dict[str, str | None]] = []
+    for name in services:
+        service = plan.service(name)
+        if service is not None:
+            path = service.rollback
+            tested = path.last_tested if path else None
+            paths.append(
+                {
+                    "service": name,
+                    "runbook": path.runbook if path else None,
+                    "last_tested": tested.isoformat() if tested else None,
+                }
+            )
+    return paths
+
+
+def refuse(kind: Refusal, message: str, hint: str, field: str = "") -> Exception:
     """Map a domain refusal to the error a person sees."""
-    cls = {"invalid": InvalidInput, "forbidden": Forbidden}.get(kind, Conflict)
+    cls = {Refusal.invalid: InvalidInput, Refusal.forbidden: Forbidden}.get(kind, Conflict)
     return cls(message, hint=hint, field=field)
 
 
@@ -197,7 +257,6 @@ class Pen:
     incident_id: int
     author: str
     now: datetime
-    written: list[int] = field(default_factory=list)
 
     def write(
         self,
@@ -219,5 +278,4 @@ class Pen:
             data=data,
             amends=amends,
         )
-        self.written.append(seq)
         return seq

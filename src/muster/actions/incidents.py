@@ -17,13 +17,15 @@ from muster.actions.base import (
     require_open,
     require_service,
     require_severity,
+    require_text,
     resolve_at,
 )
+from muster.actions.record import log_entry
 from muster.domain.hats import warnings
 from muster.domain.milestones import Milestone, MilestoneRefused, check_milestone
 from muster.domain.records import FIRST_ACTIONS, EntryKind
 from muster.domain.roles import Role
-from muster.errors import Conflict, InvalidInput
+from muster.errors import Conflict
 from muster.storage import incidents, records
 
 
@@ -46,15 +48,8 @@ def declare(
     private: bool = False,
 ) -> Declared:
     """Open an incident with its people named from the plan, its first tasks, and its freeze."""
-    title = title.strip()
-    if not title:
-        raise InvalidInput(
-            "the title is empty", hint="say what is broken, in a few words", field="title"
-        )
-    if len(title) > 200:
-        raise InvalidInput(
-            "the title is longer than 200 characters", hint="shorten it", field="title"
-        )
+    title = require_text(title, "title", hint="say what is broken, in a few words", limit=200)
+    impact = require_text(impact, "impact") if impact.strip() else ""
     now = rt.clock()
     with rt.db.transaction() as conn:
         pif = plan_in_force(rt, conn)
@@ -69,7 +64,7 @@ def declare(
             number=number,
             title=title,
             severity=level,
-            impact=impact.strip(),
+            impact=impact,
             drill=drill,
             private=private,
             plan_version=pif.version,
@@ -110,25 +105,14 @@ def declare(
                 at=occurred,
                 data={"role": str(role), "holder": holder, "backup": backup},
             )
-        if impact.strip():
-            pen.write(EntryKind.impact, impact.strip(), at=occurred)
-        task_numbers = []
-        for task_title, owner_role in FIRST_ACTIONS:
-            owner = roles[Role(owner_role)][0]
-            task_no = records.add_task(conn, incident_id, title=task_title, owner=owner, at=now)
-            task_numbers.append(task_no)
-            pen.write(
-                EntryKind.task,
-                f"task {task_no} for {owner}: {task_title}",
-                at=occurred,
-                data={"task": task_no, "owner": owner},
-            )
+        if impact:
+            pen.write(EntryKind.impact, impact, at=occurred)
         frozen = [s for s in chosen if plan.service(s).freeze_on_incident]  # type: ignore[union-attr]
         for service in frozen:
             records.start_freeze(
                 conn,
                 service=service,
-                reason=f"{reference(number)}: {title}",
+                reason="a private incident is open" if private else f"{reference(number)} is open",
                 by=actor.handle,
                 at=occurred,
                 incident_id=incident_id,
@@ -139,16 +123,25 @@ def declare(
                 at=occurred,
                 data={"service": service, "frozen": True},
             )
-        if frozen:  # the first action "pause deploys" is done by the freeze itself
-            pause = records.task(conn, incident_id, task_numbers[1])
-            assert pause is not None
-            records.finish_task(conn, pause.id, by=actor.handle, at=now)
+        for action in FIRST_ACTIONS:
+            owner = roles[action.owner][0]
+            task_no = records.add_task(conn, incident_id, title=action.title, owner=owner, at=now)
             pen.write(
                 EntryKind.task,
-                f"done: task {pause.number}: {pause.title} (deploys frozen on {', '.join(frozen)})",
+                f"task {task_no} for {owner}: {action.title}",
                 at=occurred,
-                data={"task": pause.number, "done": True},
+                data={"task": task_no, "owner": owner},
             )
+            if action.done_by_freeze and frozen:
+                task = records.task(conn, incident_id, task_no)
+                assert task is not None
+                records.finish_task(conn, task.id, by=actor.handle, at=now)
+                pen.write(
+                    EntryKind.task,
+                    f"done: task {task_no}: {action.title} (deploys frozen on {', '.join(frozen)})",
+                    at=occurred,
+                    data={"task": task_no, "done": True},
+                )
     return Declared(number, warnings({role: holder for role, (holder, _) in roles.items()}))
 
 
@@ -219,7 +212,7 @@ def record_milestone(
             for freeze in lifted:
                 pen.write(
                     EntryKind.freeze,
-                    f"deploys unfrozen on {freeze.service or 'every service'}",
+                    f"deploys unfrozen on {freeze.service}",
                     at=when,
                     data={"service": freeze.service, "frozen": False},
                 )
@@ -228,8 +221,7 @@ def record_milestone(
 
 def change_severity(rt: Runtime, actor: Actor, ref: str, severity: str, *, why: str) -> str:
     """Move the incident to another severity; the reason is required and goes on the record."""
-    if not why.strip():
-        raise InvalidInput("say why the severity changes", hint="add --why TEXT", field="why")
+    reason = require_text(why, "why", hint="say why the severity changes, with --why TEXT")
     now = rt.clock()
     with rt.db.transaction() as conn:
         row = load_incident(conn, ref, actor, lock=True)
@@ -241,22 +233,13 @@ def change_severity(rt: Runtime, actor: Actor, ref: str, severity: str, *, why: 
         incidents.set_fields(conn, row.id, severity=level)
         Pen(conn, row.id, actor.handle, now).write(
             EntryKind.severity,
-            f"severity {row.severity} -> {level}: {why.strip()}",
-            data={"from": row.severity, "to": level, "why": why.strip()},
+            f"severity {row.severity} -> {level}: {reason}",
+            data={"from": row.severity, "to": level, "why": reason},
         )
     return level
 
 
-def set_impact(rt: Runtime, actor: Actor, ref: str, impact: str, *, at: str | None = None) -> None:
-    """Restate what users can and cannot do; the latest statement is the incident's impact."""
-    if not impact.strip():
-        raise InvalidInput(
-            "the impact is empty", hint="say what users can and cannot do", field="impact"
-        )
-    now = rt.clock()
-    with rt.db.transaction() as conn:
-        row = load_incident(conn, ref, actor, lock=True)
-        pif = plan_in_force(rt, conn, row.plan_version)
-        when = resolve_at(at, now, pif.tz)
-        incidents.set_fields(conn, row.id, impact=impact.strip())
-        Pen(conn, row.id, actor.handle, now).write(EntryKind.impact, impact.strip(), at=when)
+def set_impact(rt: Runtime, actor: Actor, ref: str, impact: str, *, at: str | None = None) -> int:
+    """Restate what users can and cannot do: an `impact` entry, which also becomes the
+    incident's current impact."""
+    return log_entry(rt, actor, ref, impact, kind=EntryKind.impact, at=at)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from muster.actions.base import (
     Actor,
     Pen,
@@ -12,25 +10,13 @@ from muster.actions.base import (
     parse_choice,
     plan_in_force,
     reference,
+    require_text,
     resolve_at,
+    rollback_paths,
 )
 from muster.domain.records import LOGGABLE, Decision, EntryKind
 from muster.errors import Conflict, InvalidInput, NotFound
-from muster.plan import Plan
 from muster.storage import incidents, records, timeline
-
-MAX_TEXT = 10_000
-
-
-def _text(text: str, field: str = "text") -> str:
-    cleaned = text.strip()
-    if not cleaned:
-        raise InvalidInput(f"the {field} is empty", hint="write what happened", field=field)
-    if len(cleaned) > MAX_TEXT:
-        raise InvalidInput(
-            f"the {field} is longer than {MAX_TEXT} characters", hint="shorten it", field=field
-        )
-    return cleaned
 
 
 def log_entry(
@@ -47,7 +33,7 @@ def log_entry(
 
     A correction never edits: it is a new entry pointing at the one it amends.
     """
-    body = _text(text)
+    body = require_text(text, "text")
     try:
         entry_kind: EntryKind | None = EntryKind(kind.strip().lower())
     except ValueError:
@@ -85,7 +71,7 @@ def record_decision(
 ) -> int:
     """Record a call (rollback, patch forward, escalate...) with who made it and why."""
     call = parse_choice(Decision, decision, field="decision", what="a decision Muster knows")
-    reason = _text(why, "why")
+    reason = require_text(why, "why", hint="say why, with --why TEXT")
     now = rt.clock()
     with rt.db.transaction() as conn:
         row = load_incident(conn, ref, actor, lock=True)
@@ -93,32 +79,17 @@ def record_decision(
         when = resolve_at(at, now, pif.tz)
         data: dict[str, object] = {"decision": str(call), "why": reason}
         if call is Decision.rollback:
-            data["rollback"] = _rollback_paths(pif.plan, row.id, conn)
+            data["rollback"] = rollback_paths(
+                pif.plan, incidents.services_of(conn, [row.id])[row.id]
+            )
         return Pen(conn, row.id, actor.handle, now).write(
             EntryKind.decision, f"decision: {call}: {reason}", at=when, data=data
         )
 
 
-def _rollback_paths(plan: Plan, incident_id: int, conn: Connection) -> list[dict[str, str | None]]:
-    """The runbooks of the incident's services, recorded with a rollback decision."""
-    paths = []
-    for name in incidents.services_of(conn, [incident_id])[incident_id]:
-        service = plan.service(name)
-        if service is not None and service.rollback is not None:
-            tested = service.rollback.last_tested
-            paths.append(
-                {
-                    "service": name,
-                    "runbook": service.rollback.runbook,
-                    "last_tested": tested.isoformat() if tested else None,
-                }
-            )
-    return paths
-
-
 def add_task(rt: Runtime, actor: Actor, ref: str, title: str, *, owner: str | None = None) -> int:
     """A checklist item with an owner (the commander's, if nobody is named)."""
-    body = _text(title, "title")
+    body = require_text(title, "title", hint="say what needs doing")
     now = rt.clock()
     with rt.db.transaction() as conn:
         row = load_incident(conn, ref, actor, lock=True)

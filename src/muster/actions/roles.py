@@ -154,8 +154,9 @@ def cancel_handoff(rt: Runtime, actor: Actor, ref: str, role_name: str) -> Hando
             offer = check_cancel(
                 role,
                 pending.get(role),
-                "admin" if actor.admin else actor.handle,
-                "admin" if actor.admin else commander,
+                actor.handle,
+                commander,
+                operator=actor.admin,
             )
         incidents.update_role(
             conn,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -12,7 +13,8 @@ from muster.actions.base import Runtime
 from muster.cli.client import DEFAULT_URL, Api, ApiError, write_config
 from muster.cli.main import app, call, fail
 from muster.errors import MusterError
-from muster.plan import example_plan_text, load_plan_file
+from muster.plan import check_plan, example_plan_text, parse_plan
+from muster.plan.loading import read_plan_text
 
 db_app = typer.Typer(
     no_args_is_help=True, help="The server's database (run on the server machine)."
@@ -143,12 +145,13 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="the id from `muster token list`")],
 ) -> None:
     """Revoke a token at once."""
-    from muster.storage import records
+    from muster.actions.admin import revoke_token
 
     rt = _runtime()
-    with rt.db.transaction() as conn:
-        if not records.revoke_token(conn, token_id, datetime.now(UTC)):
-            fail(f"no active token {token_id}", "`muster token list` shows them")
+    try:
+        revoke_token(rt, token_id)
+    except MusterError as error:
+        fail(error.message, error.hint)
     typer.echo(f"Token {token_id} revoked.")
 
 
@@ -174,8 +177,19 @@ def login(
 def plan_check(
     file: Annotated[Path, typer.Argument(help="the plan file")] = Path("muster.yaml"),
 ) -> None:
-    """Print every error and warning with its path; exit 2 on any error."""
-    plan, problems = load_plan_file(file, datetime.now(UTC).date())
+    """Print every error and warning with its path; exit 2 on any error.
+
+    Dates (rotation starts, rollback tests) are the team's calendar days, so they are checked
+    against today in the plan's team timezone, not in UTC or wherever this runs. Parsed first
+    to learn that timezone, then checked (check_plan keeps problems in file order).
+    """
+    text, problems = read_plan_text(file)
+    plan = None
+    if text is not None:
+        plan, problems = parse_plan(text)
+        if plan is not None:
+            today = datetime.now(ZoneInfo(plan.team.timezone)).date()
+            plan, problems = check_plan(text, today)
     errors = [p for p in problems if p.level == "error"]
     for problem in problems:
         typer.secho(

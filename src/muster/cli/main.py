@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from muster.cli import render
-from muster.cli.client import Api, ApiError
+from muster.cli.client import Api, ApiError, incident_ref, segment
 
 app = typer.Typer(
     help="Muster: incident response for small teams. The commander decides, the communicator "
@@ -65,10 +65,38 @@ def fail(message: str, hint: str = "", code: int = 2) -> NoReturn:
 
 
 def call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
+    """Call the API; a refusal ends the command with its message, hint and exit code.
+
+    Build `path` with `incident_path(...)` from anything the user typed.
+    """
     try:
         return ctx.obj.client().call(method, path, **kwargs)
     except ApiError as error:
         fail(error.message, error.hint, error.exit_code)
+
+
+def incident_path(incident: str, *rest: str) -> str:
+    """`/incidents/INC/REST...`, each part escaped so that it stays one path segment.
+
+    A slash is refused here: servers decode %2F before routing (ASGI hands routes the decoded
+    path), so `INC-2/milestones` would reach another route however it is escaped.
+    """
+    if "/" in incident:
+        fail(f"{incident!r} is not an incident reference", "write it like INC-42")
+    return "/incidents/" + "/".join(segment(part) for part in (incident, *rest))
+
+
+def role_path(incident: str, role: str, step: str) -> str:
+    """`/incidents/INC/roles/ROLE/STEP`; a slash in the role is refused as in `incident_path`."""
+    if "/" in role:
+        fail(f"{role!r} is not a role", "use commander, communicator or fixer")
+    return incident_path(incident, "roles", role, step)
+
+
+def no_blank_service(service: str | None) -> None:
+    """An empty --service (say, an unset $SERVICE in a pipeline) must not mean every service."""
+    if service is not None and not service.strip():
+        fail("--service is empty", "name a service, or leave out --service to mean every service")
 
 
 def say(lines: list[tuple[str, str]]) -> None:
@@ -130,7 +158,7 @@ def declare(
         show_or_json(detail, True)
         return
     typer.secho(f"Declared {detail['ref']}.", bold=True)
-    say(render.incident(detail)[: 8 + len(detail["warnings"])])
+    say(render.summary(detail))
     typer.echo(f"\nNext: `muster show {detail['ref']}` for the whole record.")
 
 
@@ -153,7 +181,7 @@ def list_(
 @app.command()
 def show(ctx: typer.Context, incident: Inc, as_json: JsonFlag = False) -> None:
     """Who wears which hat, where things stand, and the timeline."""
-    show_or_json(call(ctx, "GET", f"/incidents/{incident}"), as_json)
+    show_or_json(call(ctx, "GET", incident_path(incident)), as_json)
 
 
 def _then_show(ctx: typer.Context, detail: Any, as_json: bool, message: str) -> None:
@@ -167,13 +195,23 @@ def _then_show(ctx: typer.Context, detail: Any, as_json: bool, message: str) -> 
 
 @app.command()
 def ack(ctx: typer.Context, incident: Inc, at: At = None, as_json: JsonFlag = False) -> None:
-    """Acknowledge an incident (records the `acknowledged` milestone)."""
-    detail = call(
-        ctx,
-        "POST",
-        f"/incidents/{incident}/milestones",
-        body={"milestone": "acknowledged", "at": at},
-    )
+    """Acknowledge an incident (records the `acknowledged` milestone).
+
+    Acknowledging twice is not a failure: two people paged at 2 a.m. may both run this.
+    """
+    body = {"milestone": "acknowledged", "at": at}
+    try:
+        detail = ctx.obj.client().call("POST", incident_path(incident, "milestones"), body=body)
+    except ApiError as error:
+        if error.exit_code != 2 or "acknowledged is already recorded" not in error.message:
+            fail(error.message, error.hint, error.exit_code)
+        detail = call(ctx, "GET", incident_path(incident))
+        if as_json:
+            show_or_json(detail, True)
+        else:
+            acked = render.team_time(detail["milestones"]["acknowledged"], detail["timezone"])
+            typer.echo(f"{detail['ref']} was already acknowledged at {acked} (team time).")
+        return
     _then_show(ctx, detail, as_json, f"{detail['ref']} acknowledged; phase {detail['phase']}.")
 
 
@@ -190,7 +228,7 @@ def milestone(
 ) -> None:
     """Record a milestone; phases follow from them. Back-date with --at."""
     detail = call(
-        ctx, "POST", f"/incidents/{incident}/milestones", body={"milestone": name, "at": at}
+        ctx, "POST", incident_path(incident, "milestones"), body={"milestone": name, "at": at}
     )
     _then_show(ctx, detail, as_json, f"{detail['ref']}: {name} recorded; phase {detail['phase']}.")
 
@@ -205,7 +243,7 @@ def severity(
 ) -> None:
     """Change the severity; the reason goes on the timeline."""
     detail = call(
-        ctx, "POST", f"/incidents/{incident}/severity", body={"severity": level, "why": why}
+        ctx, "POST", incident_path(incident, "severity"), body={"severity": level, "why": why}
     )
     _then_show(ctx, detail, as_json, f"{detail['ref']} is now {detail['severity']}.")
 
@@ -219,7 +257,7 @@ def impact(
     as_json: JsonFlag = False,
 ) -> None:
     """Restate the impact: what users can and cannot do right now."""
-    detail = call(ctx, "POST", f"/incidents/{incident}/impact", body={"impact": text, "at": at})
+    detail = call(ctx, "POST", incident_path(incident, "impact"), body={"impact": text, "at": at})
     _then_show(ctx, detail, as_json, f"{detail['ref']} impact updated.")
 
 
@@ -237,15 +275,14 @@ def role(
 ) -> None:
     """Offer a role to someone. It is theirs once they run `muster accept`."""
     if cancel:
-        detail = call(ctx, "POST", f"/incidents/{incident}/roles/{name}/cancel")
-        _then_show(ctx, detail, as_json, f"{detail['ref']}: handoff of {name} cancelled.")
+        _end_handoff(ctx, incident, name, as_json, "withdrawn")
         return
     if not handle:
         fail("say who should take the role", f"muster role {incident} {name} HANDLE")
     detail = call(
         ctx,
         "POST",
-        f"/incidents/{incident}/roles/{name}/handoff",
+        role_path(incident, name, "handoff"),
         body={"to": handle, "reason": reason},
     )
     _then_show(
@@ -265,9 +302,11 @@ def accept(
     as_json: JsonFlag = False,
 ) -> None:
     """Take a role that was offered to you."""
-    detail = call(ctx, "POST", f"/incidents/{incident}/roles/{name}/accept")
-    holder = next(r["holder"] for r in detail["roles"] if r["role"] == name.lower())
-    _then_show(ctx, detail, as_json, f"{detail['ref']}: {holder} is now {name.lower()}.")
+    detail = call(ctx, "POST", role_path(incident, name, "accept"))
+    role = name.strip().lower()
+    holders = [r["holder"] for r in detail["roles"] if r["role"] == role]
+    message = f"{holders[0]} is now {role}" if holders else f"you accepted {name}"
+    _then_show(ctx, detail, as_json, f"{detail['ref']}: {message}.")
 
 
 @app.command()
@@ -278,8 +317,26 @@ def decline(
     as_json: JsonFlag = False,
 ) -> None:
     """Say no to a role offered to you; the holder keeps it."""
-    detail = call(ctx, "POST", f"/incidents/{incident}/roles/{name}/cancel")
-    _then_show(ctx, detail, as_json, f"{detail['ref']}: you declined {name}.")
+    _end_handoff(ctx, incident, name, as_json, "declined")
+
+
+def _end_handoff(ctx: typer.Context, incident: str, name: str, as_json: bool, verb: str) -> None:
+    """Decline or withdraw a pending handoff (one endpoint); say which one the server recorded.
+
+    The server decides: the receiver declines, the proposer or commander withdraws, whichever
+    command they typed. `verb` is the word used when the timeline does not say.
+    """
+    detail = call(ctx, "POST", role_path(incident, name, "cancel"))
+    role = name.strip().lower()
+    ended = [
+        e
+        for e in detail["timeline"]
+        if e["kind"] == "handoff"
+        and e["data"].get("role") == role
+        and e["data"].get("state") in ("declined", "withdrawn")
+    ]
+    message = ended[-1]["text"] if ended else f"handoff of {role} {verb}"
+    _then_show(ctx, detail, as_json, f"{detail['ref']}: {message}.")
 
 
 @app.command()
@@ -298,13 +355,14 @@ def log(
     entry = call(
         ctx,
         "POST",
-        f"/incidents/{incident}/timeline",
+        incident_path(incident, "timeline"),
         body={"text": text, "kind": kind, "at": at, "amends": amends},
     )
     if as_json:
         typer.echo(json.dumps(entry, indent=2))
     else:
-        typer.secho(f"{incident.upper()}: logged as #{entry['seq']}.", bold=True)
+        # The answer is the entry alone (no ref), so name the incident as the user meant it.
+        typer.secho(f"{incident_ref(incident)}: logged as #{entry['seq']}.", bold=True)
 
 
 @app.command()
@@ -326,13 +384,14 @@ def decide(
     entry = call(
         ctx,
         "POST",
-        f"/incidents/{incident}/decisions",
+        incident_path(incident, "decisions"),
         body={"decision": decision, "why": why, "at": at},
     )
     if as_json:
         typer.echo(json.dumps(entry, indent=2))
         return
-    typer.secho(f"{incident.upper()}: decision #{entry['seq']} recorded: {decision}.", bold=True)
+    ref = incident_ref(incident)
+    typer.secho(f"{ref}: decision #{entry['seq']} recorded: {decision}.", bold=True)
     if "rollback" in entry["data"]:
         for path in entry["data"]["rollback"]:
             typer.echo(
@@ -351,7 +410,7 @@ def task(
 ) -> None:
     """Add a task with an owner."""
     detail = call(
-        ctx, "POST", f"/incidents/{incident}/tasks", body={"title": title, "owner": owner}
+        ctx, "POST", incident_path(incident, "tasks"), body={"title": title, "owner": owner}
     )
     _then_show(
         ctx, detail, as_json, f"{detail['ref']}: task {detail['tasks'][-1]['number']} added."
@@ -366,7 +425,7 @@ def done(
     as_json: JsonFlag = False,
 ) -> None:
     """Tick a task off."""
-    detail = call(ctx, "POST", f"/incidents/{incident}/tasks/{number}/done")
+    detail = call(ctx, "POST", incident_path(incident, "tasks", str(number), "done"))
     _then_show(ctx, detail, as_json, f"{detail['ref']}: task {number} done.")
 
 
@@ -387,6 +446,7 @@ def freeze(
     why: Annotated[str | None, typer.Option("--why", help="why deploys must wait")] = None,
 ) -> None:
     """Stop deploys to a service, or to every service."""
+    no_blank_service(service)
     if ctx.invoked_subcommand:
         return
     if not why:
@@ -402,6 +462,7 @@ def freeze_status(
     as_json: JsonFlag = False,
 ) -> None:
     """Exit 0 if a deploy may go out, 3 if it must wait (for CI/CD pipelines)."""
+    no_blank_service(service)
     status = call(ctx, "GET", "/freeze", params={"service": service} if service else None)
     if as_json:
         typer.echo(json.dumps(status, indent=2))
@@ -427,6 +488,7 @@ def unfreeze(
     ] = None,
 ) -> None:
     """Lift a freeze."""
+    no_blank_service(service)
     status = call(ctx, "DELETE", "/freezes", params={"service": service} if service else None)
     typer.secho(f"Lifted the freeze on {status['service'] or 'every service'}.", bold=True)
     for left in status["freezes"]:

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from muster.domain.durations import format_duration
 
+Lines = list[tuple[str, str]]
 
-def _at(text: str | None, tz: ZoneInfo, *, date: bool = False) -> str:
+
+def _local(text: str, tz: ZoneInfo) -> datetime:
+    # The API speaks UTC; people read the team's clock, so days begin at local midnight.
+    return datetime.fromisoformat(text).astimezone(tz)
+
+
+def _at(text: str | None, tz: ZoneInfo, *, day: date | None = None) -> str:
+    """`HH:MM` in the team's zone, or `Nov 21 00:10` when it is not on local `day`."""
     if not text:
         return "-"
-    moment = datetime.fromisoformat(text).astimezone(tz)
-    return moment.strftime("%Y-%m-%d %H:%M" if date else "%H:%M")
+    moment = _local(text, tz)
+    return moment.strftime("%H:%M" if moment.date() == day else "%b %d %H:%M")
 
 
-def incident(detail: dict[str, Any]) -> list[tuple[str, str]]:
-    """Lines with a style tag each ('' plain, 'bold', 'warn', 'dim')."""
-    tz = ZoneInfo(detail["timezone"])
+def team_time(text: str, timezone: str) -> str:
+    """`HH:MM` on the team's clock, for one-line messages."""
+    return _local(text, ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def summary(detail: dict[str, Any]) -> Lines:
+    """The head of `incident`: title and state, who wears which hat, warnings, impact.
+
+    Lines with a style tag each ('' plain, 'bold', 'warn', 'dim').
+    """
     state = "open" if detail["open"] else "resolved"
     flags = [f for f in ("drill", "private") if detail[f]]
-    out: list[tuple[str, str]] = [
+    out: Lines = [
         (f"{detail['ref']}  {detail['severity']}  {detail['title']}", "bold"),
         (
             f"{state} · phase {detail['phase']}"
@@ -42,6 +57,13 @@ def incident(detail: dict[str, Any]) -> list[tuple[str, str]]:
         out.append((f"  ! {warning}", "warn"))
     out.append(("", ""))
     out.append((f"Impact: {detail['impact'] or 'not stated yet (muster impact INC TEXT)'}", ""))
+    return out
+
+
+def incident(detail: dict[str, Any]) -> Lines:
+    """The whole record: `summary`, then freezes, rollback, milestones, tasks and timeline."""
+    tz = ZoneInfo(detail["timezone"])
+    out = summary(detail)
     for freeze in detail["freezes"]:
         out.append(
             (
@@ -59,8 +81,7 @@ def incident(detail: dict[str, Any]) -> list[tuple[str, str]]:
                 "",
             )
         )
-    marks = " · ".join(f"{name} {_at(at, tz)}" for name, at in detail["milestones"].items())
-    out.append((f"Milestones: {marks}", ""))
+    out.append(("Milestones: " + _milestones(detail, tz), ""))
     spans = detail["durations"]
     if spans:
         words = {
@@ -89,15 +110,33 @@ def incident(detail: dict[str, Any]) -> list[tuple[str, str]]:
             )
     out.append(("", ""))
     out.append(("Timeline", "bold"))
-    first = detail["timeline"][0]["occurred_at"] if detail["timeline"] else None
-    for entry in detail["timeline"]:
-        same_day = first and entry["occurred_at"][:10] == first[:10]
-        when = _at(entry["occurred_at"], tz, date=not same_day)
+    out.extend(_timeline(detail["timeline"], tz))
+    return out
+
+
+def _milestones(detail: dict[str, Any], tz: ZoneInfo) -> str:
+    """Times on the day of detection as HH:MM; any other local day gets its date."""
+    marks: dict[str, str] = detail["milestones"]
+    anchor = marks.get("detected") or detail["declared_at"]
+    day = _local(anchor, tz).date()
+    return " · ".join(f"{name} {_at(at, tz, day=day)}" for name, at in marks.items())
+
+
+def _timeline(entries: list[dict[str, Any]], tz: ZoneInfo) -> Lines:
+    """One line per entry; the date is shown whenever the local day changes, and on the first
+    line when the entries span more than one local day."""
+    days = [_local(e["occurred_at"], tz).date() for e in entries]
+    dated = len(set(days)) > 1
+    previous: date | None = days[0] if days and not dated else None
+    out: Lines = []
+    for entry, day in zip(entries, days, strict=True):
+        when = _at(entry["occurred_at"], tz, day=previous).rjust(12 if dated else 5)
+        previous = day
         note = f" (corrects #{entry['amends']})" if entry["amends"] else ""
         late = ""
         recorded = datetime.fromisoformat(entry["recorded_at"])
         if recorded - datetime.fromisoformat(entry["occurred_at"]) > timedelta(minutes=2):
-            late = f", noted {_at(entry['recorded_at'], tz)}"
+            late = f", noted {_at(entry['recorded_at'], tz, day=day)}"
         out.append(
             (
                 f"  {when}  #{entry['seq']:<3} {entry['kind']:<10} {entry['text']}{note}"
@@ -108,10 +147,10 @@ def incident(detail: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def listing(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def listing(rows: list[dict[str, Any]]) -> Lines:
     if not rows:
         return [("No incidents.", "dim")]
-    out = []
+    out: Lines = []
     for row in rows:
         state = row["phase"] if row["open"] else "resolved"
         flags = "".join(f" [{f}]" for f in ("drill", "private") if row[f])

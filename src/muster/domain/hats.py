@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
+from enum import StrEnum
 
 from muster.domain.roles import Role
+
+
+class Refusal(StrEnum):
+    """Why a handoff is refused, so callers can report it rightly (422, 409, 403)."""
+
+    invalid = "invalid"  # the request names something that does not exist
+    conflict = "conflict"  # the incident's state forbids it now
+    forbidden = "forbidden"  # this person may not do it
 
 
 class HandoffRefused(ValueError):
     """A handoff the rules forbid. `kind` tells the caller how to report it."""
 
-    def __init__(self, kind: str, message: str, hint: str) -> None:
+    def __init__(self, kind: Refusal, message: str, hint: str) -> None:
         super().__init__(message)
-        self.kind = kind  # "invalid", "conflict" or "forbidden"
+        self.kind = kind
         self.hint = hint
 
 
@@ -77,22 +86,24 @@ def check_handoff(
     worn = wearers(holders)
     if receiver not in people:
         raise HandoffRefused(
-            "invalid",
+            Refusal.invalid,
             f"{receiver!r} is not a person in the plan",
             "hand the role to one of: " + ", ".join(sorted(people)),
         )
     if pending is not None:
         raise HandoffRefused(
-            "conflict",
+            Refusal.conflict,
             f"a handoff of {role} to {pending.to} is already pending",
             f"{pending.to} accepts it with `muster accept INC {role}`, "
             f"or {pending.by} cancels it with `muster role INC {role} --cancel`",
         )
     if worn[role] == receiver and holders.get(role) == receiver:
-        raise HandoffRefused("conflict", f"{receiver} already holds {role}", "nothing to hand off")
+        raise HandoffRefused(
+            Refusal.conflict, f"{receiver} already holds {role}", "nothing to hand off"
+        )
     if proposer not in (worn[role], worn[Role.commander]):
         raise HandoffRefused(
-            "forbidden",
+            Refusal.forbidden,
             f"only {worn[role]} ({role}) or {worn[Role.commander]} (commander) can hand off {role}",
             f"ask {worn[Role.commander]} to make the handoff",
         )
@@ -102,27 +113,31 @@ def check_accept(role: Role, pending: Pending | None, accepter: str) -> Pending:
     """Return the pending handoff `accepter` may accept, or raise HandoffRefused."""
     if pending is None:
         raise HandoffRefused(
-            "conflict",
+            Refusal.conflict,
             f"no handoff of {role} is pending",
             f"the holder proposes one first with `muster role INC {role} HANDLE`",
         )
     if pending.to != accepter:
         raise HandoffRefused(
-            "forbidden",
+            Refusal.forbidden,
             f"the handoff of {role} is waiting for {pending.to}, not {accepter}",
             f"only {pending.to} can accept it",
         )
     return pending
 
 
-def check_cancel(role: Role, pending: Pending | None, canceller: str, commander: str) -> Pending:
+def check_cancel(
+    role: Role, pending: Pending | None, canceller: str, commander: str, *, operator: bool = False
+) -> Pending:
     """A pending handoff is withdrawn by its proposer or the commander, or declined by its
-    receiver."""
+    receiver; the server's `operator` (admin token) may clear any."""
     if pending is None:
-        raise HandoffRefused("conflict", f"no handoff of {role} is pending", "nothing to cancel")
-    if canceller not in (pending.by, pending.to, commander):
         raise HandoffRefused(
-            "forbidden",
+            Refusal.conflict, f"no handoff of {role} is pending", "nothing to cancel"
+        )
+    if not operator and canceller not in (pending.by, pending.to, commander):
+        raise HandoffRefused(
+            Refusal.forbidden,
             f"only {pending.by}, {pending.to} or the commander {commander} can cancel this handoff",
             "ask one of them",
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+
+from muster.domain.roles import Role
 
 
 class EntryKind(StrEnum):
@@ -37,8 +40,17 @@ class Decision(StrEnum):
     other = "other"
 
 
+@dataclass(frozen=True)
+class FirstAction:
+    """A task every incident starts with (the seed's "first actions without debate")."""
+
+    title: str
+    owner: Role
+    done_by_freeze: bool = False  # ticked off when declaring freezes deploys
+
+
 FIRST_ACTIONS = (
-    ("Confirm what users can and cannot do", "commander"),
-    ("Pause deploys and risky changes", "commander"),
-    ("Name the three owners in the updates channel", "communicator"),
+    FirstAction("Confirm what users can and cannot do", Role.commander),
+    FirstAction("Pause deploys and risky changes", Role.commander, done_by_freeze=True),
+    FirstAction("Name the three owners in the updates channel", Role.communicator),
 )

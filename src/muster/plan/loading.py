@@ -34,24 +34,91 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class _DuplicateKey(yaml.constructor.ConstructorError):
-    pass
+#: A team's plan is a few KB; anything this big is the wrong file or an attack on the server.
+MAX_PLAN_BYTES = 256 * 1024
+#: How many YAML values a plan may hold once its aliases are expanded. A 256 KB plan written
+#: out holds well under this; an alias bomb (`b: [*a, *a, ...]`, `c: [*b, *b, ...]`) exceeds
+#: it after a few lines, so it is refused before anything is built from it.
+MAX_PLAN_VALUES = 100_000
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that PyYAML would read but a plan must not use; `fix` ends the Problem's message."""
+
+    def __init__(self, problem: str, mark: Any, fix: str) -> None:  # a Python or C Mark
+        super().__init__(problem=problem, problem_mark=mark)
+        self.fix = fix
 
 
 class _PlanLoader(yaml.SafeLoader):
-    """`yaml.safe_load`, except that a key written twice is an error instead of a silent
-    overwrite (two `fixer:` blocks would otherwise drop the first without a word)."""
+    """`yaml.safe_load`, except that:
+
+    - a key written twice is an error instead of a silent overwrite (two `fixer:` blocks would
+      otherwise drop the first without a word);
+    - a key must be a scalar: `? [a]: 1` would otherwise raise TypeError, not a Problem;
+    - aliases may not expand the document past `MAX_PLAN_VALUES` values, nor refer to the
+      value that contains them; both are checked on the composed nodes, before construction.
+    """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expansion(node)
+        return super().construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(
+                    "keys must be plain text", key_node.start_mark, "write the key as a word"
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise _DuplicateKey(
-                    None, None, f"the key {key!r} appears twice", key_node.start_mark
+                raise _Refused(
+                    f"the key {key!r} appears twice", key_node.start_mark, "keep one of them"
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph whose aliases expand past `MAX_PLAN_VALUES`, or loop.
+
+    An alias is the same node object in two places, so sizes are counted once per node and
+    summed per use: linear in the text, however large the expansion. Iterative, since a bomb
+    is exactly the input that should not decide how deep we recurse.
+    """
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()  # nodes on the path from the root: meeting one again is a loop
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            open_.discard(id(node))
+            size = sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > MAX_PLAN_VALUES:
+                raise _Refused(
+                    f"aliases here expand to more than {MAX_PLAN_VALUES:,} values",
+                    node.start_mark,
+                    "write the values out instead of repeating aliases",
+                )
+        elif id(node) in open_:
+            raise _Refused(
+                "an alias here refers to the value that contains it",
+                node.start_mark,
+                "write the values out",
+            )
+        elif id(node) not in sizes:
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
 
 
 def parse_plan(text: str) -> tuple[Plan | None, list[Problem]]:
@@ -78,16 +145,23 @@ def load_plan_file(
 
     An unreadable file is a problem, not an exception, so the CLI reports it like any other.
     """
+    text, problems = read_plan_text(path)
+    if text is None:
+        return None, problems
+    return parse_plan(text) if today is None else check_plan(text, today)
+
+
+def read_plan_text(path: str | os.PathLike[str]) -> tuple[str | None, list[Problem]]:
+    """The text of the plan file at `path`, or None and the one problem that stopped us."""
     where = os.fspath(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8"), []
     except FileNotFoundError:
         return None, [_error(where, "no plan file here; create one with `muster init DIR`")]
     except IsADirectoryError:
         return None, [_error(where, "this is a directory; point at the muster.yaml inside it")]
     except (OSError, UnicodeDecodeError) as error:
         return None, [_error(where, f"cannot read the plan ({error}); check the file")]
-    return parse_plan(text) if today is None else check_plan(text, today)
 
 
 def _error(path: str, message: str) -> Problem:
@@ -95,6 +169,13 @@ def _error(path: str, message: str) -> Problem:
 
 
 def _parse(text: str) -> tuple[Any, Plan | None, list[Problem]]:
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_PLAN_BYTES:
+        message = (
+            f"the plan is {size // 1024} KB, over the limit of {MAX_PLAN_BYTES // 1024} KB; "
+            "a team's plan is a few KB, so check that this is the right file"
+        )
+        return None, None, [_error("plan", message)]
     try:
         data = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass: safe
     except yaml.MarkedYAMLError as error:
@@ -102,11 +183,14 @@ def _parse(text: str) -> tuple[Any, Plan | None, list[Problem]]:
         where = f"line {mark.line + 1}" if mark is not None else "file"
         column = f" at column {mark.column + 1}" if mark is not None else ""
         what = error.problem or error.context or "unreadable YAML"
-        fix = "keep one of them" if isinstance(error, _DuplicateKey) else "fix the YAML there"
+        fix = error.fix if isinstance(error, _Refused) else "fix the YAML there"
         return None, None, [_error(where, f"{what}{column}; {fix}")]
     except (yaml.YAMLError, ValueError) as error:
         # PyYAML raises a bare ValueError for impossible dates such as 2026-13-01.
         return None, None, [_error("file", f"cannot read the YAML: {error}; fix that value")]
+    except RecursionError:  # PyYAML composes and constructs recursively
+        message = "the plan is nested too deeply to read; a plan needs a few levels at most"
+        return None, None, [_error("file", message)]
     if data is None:
         return None, None, [_error("file", "the plan is empty; start from `muster init DIR`")]
     if not isinstance(data, dict):

@@ -245,7 +245,9 @@ class Plan(Model):
         return next((s for s in self.severities if s.name.casefold() == wanted), None)
 
     def service(self, name: str) -> Service | None:
-        return next((s for s in self.services if s.name == name), None)
+        """The service named `name`, ignoring case and spaces around it (`Auth` finds `auth`)."""
+        wanted = name.strip().casefold()
+        return next((s for s in self.services if s.name == wanted), None)
 
     def role(self, role: Role) -> RolePlan:
         plan: RolePlan = getattr(self.roles, Role(role).value)

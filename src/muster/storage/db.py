@@ -42,14 +42,17 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One atomic unit of work: commits when the block ends, rolls back on any error."""
-        with _translate_errors(), self.engine.begin() as conn:
+        with translate_errors(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A consistent read; takes no write lock."""
-        with _translate_errors(), self.engine.connect() as raw:
-            conn = raw.execution_options(**{_READ_ONLY: True})
+        with translate_errors(), self.engine.connect() as raw:
+            options: dict[str, Any] = {_READ_ONLY: True}
+            if not self.is_sqlite:  # one snapshot for every query of the read
+                options["isolation_level"] = "REPEATABLE READ"
+            conn = raw.execution_options(**options)
             with conn.begin():
                 yield conn
 
@@ -58,7 +61,7 @@ class Database:
 
 
 @contextmanager
-def _translate_errors() -> Iterator[None]:
+def translate_errors() -> Iterator[None]:
     try:
         yield
     except OperationalError as error:

@@ -6,36 +6,70 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, case, insert, or_, select, true, update
 
 from muster.domain.milestones import Milestone
 from muster.domain.roles import Role
 from muster.storage.db import new_id
-from muster.storage.tables import counters, incident_roles, incident_services, incidents
+from muster.storage.tables import (
+    counters,
+    incident_roles,
+    incident_services,
+    incidents,
+    timeline_entries,
+)
 
 
 def next_number(conn: Connection) -> int:
     """The next incident number, gap-free: the counter row is locked until commit."""
-    bumped = conn.execute(
-        update(counters)
-        .where(counters.c.name == "incident")
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value)
-    ).scalar()
-    if bumped is not None:
-        return int(bumped)
-    highest = conn.execute(select(func.max(incidents.c.number))).scalar() or 0
-    conn.execute(insert(counters).values(name="incident", value=highest + 1))
-    return int(highest) + 1
+    return int(
+        conn.execute(
+            update(counters)
+            .where(counters.c.name == "incident")
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        ).scalar_one()
+    )
 
 
 def insert_incident(conn: Connection, **values: Any) -> int:
     return new_id(conn, insert(incidents).values(**values))
 
 
-def get(conn: Connection, number: int, *, lock: bool = False) -> Row[Any] | None:
-    """The incident row; with `lock`, held until commit so concurrent writers queue up."""
-    query = select(incidents).where(incidents.c.number == number)
+def visible_to(handle: str | None) -> ColumnElement[bool]:
+    """Who may see an incident: everyone, unless it is private; then its participants only.
+
+    Participants are the declarer, every holder, backup or receiver of an offered role, and
+    anyone who has written on its timeline (so declining an offer keeps the record in view).
+    `None` is the server's admin, who sees everything.
+    """
+    if handle is None:
+        return true()
+    roles = select(incident_roles.c.incident_id).where(
+        incident_roles.c.incident_id == incidents.c.id,
+        or_(
+            incident_roles.c.holder == handle,
+            incident_roles.c.backup == handle,
+            incident_roles.c.pending_to == handle,
+        ),
+    )
+    wrote = select(timeline_entries.c.id).where(
+        timeline_entries.c.incident_id == incidents.c.id, timeline_entries.c.author == handle
+    )
+    return or_(
+        incidents.c.private.is_(False),
+        incidents.c.declared_by == handle,
+        roles.exists(),
+        wrote.exists(),
+    )
+
+
+def get(
+    conn: Connection, number: int, *, viewer: str | None, lock: bool = False
+) -> Row[Any] | None:
+    """The incident row if `viewer` may see it; with `lock`, held until commit so concurrent
+    writers queue up."""
+    query = select(incidents).where(incidents.c.number == number, visible_to(viewer))
     if lock:
         query = query.with_for_update()
     return conn.execute(query).first()
@@ -107,11 +141,25 @@ def update_role(conn: Connection, incident_id: int, role: Role, **values: Any) -
     )
 
 
-def listing(conn: Connection, *, open_only: bool, limit: int) -> list[Row[Any]]:
-    """Incidents newest first (open ones first when everything is listed)."""
-    query = select(incidents)
+def listing(conn: Connection, *, viewer: str | None, open_only: bool, limit: int) -> list[Row[Any]]:
+    """Incidents `viewer` may see, open ones first, newest first."""
+    query = select(incidents).where(visible_to(viewer))
     if open_only:
         query = query.where(incidents.c.resolved_at.is_(None))
     open_first = case((incidents.c.resolved_at.is_(None), 0), else_=1)
     query = query.order_by(open_first, incidents.c.number.desc()).limit(limit)
     return list(conn.execute(query))
+
+
+def visible_numbers(
+    conn: Connection, incident_ids: Sequence[int], viewer: str | None
+) -> dict[int, int]:
+    """id -> number of those incidents `viewer` may see (for records that point at them)."""
+    if not incident_ids:
+        return {}
+    rows = conn.execute(
+        select(incidents.c.id, incidents.c.number).where(
+            incidents.c.id.in_(incident_ids), visible_to(viewer)
+        )
+    )
+    return {int(row.id): int(row.number) for row in rows}

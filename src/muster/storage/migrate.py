@@ -8,10 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
-from muster.storage.db import Database
+from muster.storage.db import Database, translate_errors
 
 _SCRIPTS = Path(__file__).parent / "migrations"
+_LOCK_KEY = 0x6D757374  # "must": the advisory lock migrations take on PostgreSQL
 
 
 def _config(db: Database) -> Config:
@@ -21,8 +23,14 @@ def _config(db: Database) -> Config:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision`; safe to run again, and on every start."""
-    with db.engine.begin() as conn:
+    """Bring the schema to `revision`; safe to run again, and on every start.
+
+    Several servers starting at once on PostgreSQL take turns (an advisory lock), so only
+    the first one migrates.
+    """
+    with translate_errors(), db.engine.begin() as conn:
+        if not db.is_sqlite:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         config = _config(db)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
@@ -30,7 +38,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 def downgrade(db: Database, revision: str) -> None:
     """Step the schema back to `revision` (`base` removes every table)."""
-    with db.engine.begin() as conn:
+    with translate_errors(), db.engine.begin() as conn:
         config = _config(db)
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
@@ -39,6 +47,6 @@ def downgrade(db: Database, revision: str) -> None:
 def status(db: Database) -> tuple[str | None, str]:
     """(the database's revision, the newest this code knows)."""
     head = ScriptDirectory.from_config(_config(db)).get_current_head()
-    with db.engine.connect() as conn:
+    with translate_errors(), db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return current, head or ""

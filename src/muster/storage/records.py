@@ -9,14 +9,27 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
 from muster.storage.db import new_id
-from muster.storage.tables import freezes, plan_versions, tasks, tokens
+from muster.storage.tables import counters, freezes, plan_versions, tasks, tokens
+
+
+def serialise(conn: Connection, name: str) -> None:
+    """Queue behind other writers of the same kind until commit (`plan`, `freeze`).
+
+    SQLite writers are already one at a time (BEGIN IMMEDIATE); on PostgreSQL this row lock
+    turns check-then-insert into a safe step.
+    """
+    conn.execute(select(counters.c.value).where(counters.c.name == name).with_for_update())
+
 
 # Plans ------------------------------------------------------------------------------------
 
 
-def latest_plan(conn: Connection) -> Row[Any] | None:
+def latest_plan(conn: Connection) -> Row[Any, Any] | None:
+    """The newest version's number and digest (not its text: plans are cached by version)."""
     return conn.execute(
-        select(plan_versions).order_by(plan_versions.c.version.desc()).limit(1)
+        select(plan_versions.c.version, plan_versions.c.digest)
+        .order_by(plan_versions.c.version.desc())
+        .limit(1)
     ).first()
 
 

@@ -64,6 +64,6 @@ def install(app: FastAPI) -> None:
         return problem(
             500,
             "Internal error",
-            "Muster hit an unexpected error; nothing was changed",
-            "the server log has the details",
+            "Muster hit an unexpected error",
+            "check with `muster show` whether the change was saved; the server log has details",
         )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 
 from muster import reads
 from muster.actions import admin, freeze, incidents, record, roles
-from muster.actions.base import Actor, Runtime, plan_in_force
-from muster.storage import records
+from muster.actions.base import Actor, Runtime
 from muster.web.api.schemas import (
+    MAX_INT,
     DecisionIn,
     DeclareIn,
     EntryIn,
@@ -58,9 +58,8 @@ router = APIRouter(prefix="/api/v1", responses=PROBLEMS)  # type: ignore[arg-typ
 
 @router.get("/health", tags=["server"], summary="Liveness and database check (no token needed)")
 def health(rt: RT) -> dict[str, str]:
-    with rt.db.read() as conn:
-        latest = records.latest_plan(conn)
-    return {"status": "ok", "plan_version": str(latest.version) if latest else "none"}
+    version = reads.plan_version(rt)
+    return {"status": "ok", "plan_version": str(version) if version else "none"}
 
 
 @router.get("/whoami", tags=["server"])
@@ -70,12 +69,8 @@ def whoami(who: Who) -> WhoAmI:
 
 @router.get("/plan", tags=["plan"], summary="The plan in force")
 def get_plan(rt: RT, who: Who) -> PlanOut:
-    with rt.db.read() as conn:
-        pif = plan_in_force(rt, conn)
-        row = records.plan_version(conn, pif.version)
-    return PlanOut(
-        version=pif.version, changed=False, warnings=[], source=row.source if row else ""
-    )
+    version, source = reads.plan_source(rt)
+    return PlanOut(version=version, changed=False, warnings=[], source=source)
 
 
 @router.post("/plan", tags=["plan"], summary="Apply a new plan version")
@@ -157,7 +152,7 @@ def log(ref: str, body: EntryIn, rt: RT, who: Who) -> reads.EntryView:
 
 @router.get("/incidents/{ref}/timeline", tags=["timeline"])
 def get_timeline(ref: str, rt: RT, who: Who) -> list[reads.EntryView]:
-    return reads.incident_detail(rt, who, ref).timeline
+    return reads.timeline_of(rt, who, ref)
 
 
 @router.post("/incidents/{ref}/decisions", tags=["timeline"], status_code=201)
@@ -173,7 +168,9 @@ def add_task(ref: str, body: TaskIn, rt: RT, who: Who) -> reads.IncidentDetail:
 
 
 @router.post("/incidents/{ref}/tasks/{number}/done", tags=["tasks"])
-def finish_task(ref: str, number: int, rt: RT, who: Who) -> reads.IncidentDetail:
+def finish_task(
+    ref: str, number: Annotated[int, Path(ge=1, le=MAX_INT)], rt: RT, who: Who
+) -> reads.IncidentDetail:
     record.finish_task(rt, who, ref, number)
     return reads.incident_detail(rt, who, ref)
 
@@ -184,16 +181,16 @@ def finish_task(ref: str, number: int, rt: RT, who: Who) -> reads.IncidentDetail
     summary="May a deploy go out? 200 either way; `frozen` says whether to wait",
 )
 def freeze_status(rt: RT, who: Who, service: str | None = None) -> reads.FreezeStatus:
-    return reads.freeze_status(rt, service)
+    return reads.freeze_status(rt, who, service)
 
 
 @router.post("/freezes", tags=["freeze"], status_code=201)
 def start_freeze(body: FreezeIn, rt: RT, who: Who) -> reads.FreezeStatus:
     freeze.freeze(rt, who, service=body.service, why=body.why)
-    return reads.freeze_status(rt, body.service)
+    return reads.freeze_status(rt, who, body.service)
 
 
 @router.delete("/freezes", tags=["freeze"])
 def end_freeze(rt: RT, who: Who, service: str | None = None) -> reads.FreezeStatus:
     freeze.unfreeze(rt, who, service=service)
-    return reads.freeze_status(rt, service)
+    return reads.freeze_status(rt, who, service)

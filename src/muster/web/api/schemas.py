@@ -2,68 +2,100 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Limits that keep one request from filling the database or the page. The plan file is
+# checked for size by the action itself.
+Name = Annotated[str, Field(max_length=64)]
+Line = Annotated[str, Field(max_length=200)]
+Text = Annotated[str, Field(max_length=10_000)]
+When = Annotated[str | None, Field(None, max_length=64, description="HH:MM, '10m ago' or ISO 8601")]
+MAX_INT = 2**31 - 1
+
+
+def _plain(value: Any, path: str) -> None:
+    """Refuse NUL characters and lone surrogates: PostgreSQL and UTF-8 cannot store them."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{path} contains a NUL character; remove it")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{path} is not valid Unicode text; send UTF-8") from None
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _plain(item, f"{path}[{index}]")
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="after")
+    def _text_is_storable(self) -> Body:
+        for name, value in self:
+            _plain(value, name)
+        return self
+
 
 class DeclareIn(Body):
-    title: str = Field(max_length=200)
-    severity: str
-    services: list[str] = []
-    impact: str = ""
-    at: str | None = Field(None, description="when detected: HH:MM, '10m ago' or ISO 8601")
+    title: Line
+    severity: Name
+    services: list[Name] = Field(default_factory=list, max_length=50)
+    impact: Text = ""
+    at: When = None
     drill: bool = False
     private: bool = False
 
 
 class MilestoneIn(Body):
-    milestone: str
-    at: str | None = None
+    milestone: Name
+    at: When = None
 
 
 class SeverityIn(Body):
-    severity: str
-    why: str
+    severity: Name
+    why: Text
 
 
 class ImpactIn(Body):
-    impact: str
-    at: str | None = None
+    impact: Text
+    at: When = None
 
 
 class HandoffIn(Body):
-    to: str
-    reason: str = ""
+    to: Name
+    reason: Text = ""
 
 
 class EntryIn(Body):
-    text: str
-    kind: str = "note"
-    at: str | None = None
-    amends: int | None = Field(None, ge=1, description="seq of the entry this one corrects")
+    text: Text
+    kind: Name = "note"
+    at: When = None
+    amends: int | None = Field(
+        None, ge=1, le=MAX_INT, description="seq of the entry this one corrects"
+    )
 
 
 class DecisionIn(Body):
-    decision: str
-    why: str
-    at: str | None = None
+    decision: Name
+    why: Text
+    at: When = None
 
 
 class TaskIn(Body):
-    title: str
-    owner: str | None = None
+    title: Text
+    owner: Name | None = None
 
 
 class FreezeIn(Body):
-    service: str | None = None
-    why: str
+    service: Name | None = None
+    why: Text
 
 
 class PlanIn(Body):
-    source: str = Field(description="the plan file's YAML text")
+    source: str = Field(description="the plan file's YAML text (at most 256 KB)")
 
 
 class PlanOut(BaseModel):

@@ -18,12 +18,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    counters = op.create_table(
         "counters",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
     )
+    # Writers that must not interleave (numbering incidents, applying plans, freezing) lock
+    # one of these rows first; seeded here so the first writers never race to create them.
+    op.bulk_insert(counters, [{"name": n, "value": 0} for n in ("incident", "plan", "freeze")])
     op.create_table(
         "plan_versions",
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
