@@ -33,6 +33,8 @@ class Runtime:
 
     db: Database
     clock: Callable[[], datetime] = utc_now
+    # Set after a commit that queued notifications, so an in-process worker wakes at once.
+    wake: threading.Event = field(default_factory=threading.Event)
     _plans: dict[int, Plan] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

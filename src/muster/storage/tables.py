@@ -151,3 +151,101 @@ tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
 )
+
+# Communications ----------------------------------------------------------------------------
+
+updates = Table(
+    "updates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("track", String(16), nullable=False),  # internal | customer
+    Column("status", String(16)),  # customer track: investigating, identified, monitoring...
+    Column("text", Text, nullable=False),
+    Column("template", String(64)),
+    Column("author", String(64), nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("next_update_at", UTCDateTime),  # None only for the final, resolved update
+    Column("seq", Integer, nullable=False),  # its timeline entry
+    UniqueConstraint("incident_id", "number", name="uq_updates_incident_number"),
+)
+Index("ix_updates_incident_track", updates.c.incident_id, updates.c.track, updates.c.posted_at)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("asked_by", String(64), nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # open, forwarded, answered, merged
+    Column("answer", Text),
+    Column("answered_by", String(64)),
+    Column("answered_at", UTCDateTime),
+    Column("merged_into", Integer),  # number of the earlier question
+    Column("forwarded_to", String(64)),
+    Column("forwarded_at", UTCDateTime),
+    UniqueConstraint("incident_id", "number", name="uq_questions_incident_number"),
+)
+
+# One row per reminder sent: the unique key is what stops two schedulers reminding twice.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("track", String(16), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("level", String(16), nullable=False),  # due | overdue
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("incident_id", "track", "due_at", "level", name="uq_reminders_once"),
+)
+
+# Notifications, stored in the transaction of the change that causes them and delivered
+# later by a worker. `key` is unique: the same message is never queued twice for the same
+# destination, and it travels with the message so a receiver can drop a repeat.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("event", String(32), nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id")),
+    Column("recipient", String(320), nullable=False),  # a handle, a channel or an email
+    Column("destination", Text, nullable=False),  # an Apprise URL
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("failed_at", UTCDateTime),  # given up: permanent error or out of retries
+    Column("last_error", Text),
+)
+Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.failed_at, outbox.c.next_attempt_at)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("worker", String(64), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text),
+)
+Index("ix_delivery_attempts_outbox", delivery_attempts.c.outbox_id)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("unsubscribed_at", UTCDateTime),
+)

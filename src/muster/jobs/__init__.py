@@ -1,0 +1,1 @@
+"""Background work, done from database rows: reminders, escalations, delivery."""

@@ -1,0 +1,1 @@
+"""Turning outbox rows into messages and delivering them through Apprise."""
