@@ -62,8 +62,9 @@ def test_migrations_run_twice_and_downgrade_cleanly(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'm.db'}")
     migrate.upgrade(db)
     migrate.upgrade(db)
-    assert migrate.status(db) == ("0001", "0001")
+    current, head = migrate.status(db)
+    assert current == head and head >= "0002"
     migrate.downgrade(db, "base")
     assert migrate.status(db)[0] is None
     migrate.upgrade(db)
-    assert migrate.status(db)[0] == "0001"
+    assert migrate.status(db)[0] == head
