@@ -22,7 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-import muster.cli.admin  # noqa: F401  (registers the admin commands on the app)
+import muster.cli.admin
+import muster.cli.comms
+import muster.cli.ops  # noqa: F401  (registers worker and notify)
 from muster.actions.admin import apply_plan, create_token
 from muster.actions.base import Actor, Runtime
 from muster.cli.client import Api

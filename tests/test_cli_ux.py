@@ -114,7 +114,10 @@ def test_declare_shows_the_hats_warnings_and_impact_and_nothing_more(team: Team)
     lines = out.splitlines()
     assert lines[0] == "Declared INC-1."
     assert "  commander     alice" in out
-    assert lines[lines.index("Impact: no logins") + 2].startswith("Next: `muster show INC-1`")
+    after = lines[lines.index("Impact: no logins") + 1 :]
+    assert after[0].startswith("Next internal update: due")  # the communicator's clock starts
+    assert after[1].startswith("Next customer update: due")
+    assert after[3].startswith("Next: `muster show INC-1`")
     assert "Milestones:" not in out and "Timeline" not in out
 
 

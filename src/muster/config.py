@@ -17,14 +17,35 @@ class Settings:
 
     MUSTER_DATABASE_URL  sqlite:///PATH (default: muster.db in the working directory) or
                          postgresql+psycopg://USER@HOST:PORT/DB
+    MUSTER_STATUS_MAIL   mailto://... (Apprise) for mail to status-page subscribers; unset:
+                         subscribers get no mail
     """
 
     database_url: str = DEFAULT_DATABASE_URL
+    status_mail: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        return cls(database_url=normalise_database_url(env.get("MUSTER_DATABASE_URL", "")))
+        return cls(
+            database_url=normalise_database_url(env.get("MUSTER_DATABASE_URL", "")),
+            status_mail=_status_mail(env.get("MUSTER_STATUS_MAIL", "")),
+        )
+
+
+def _status_mail(url: str) -> str | None:
+    """The Apprise mail URL that customer updates go out through to status-page subscribers."""
+    url = url.strip()
+    if not url:
+        return None
+    if not url.startswith(("mailto://", "mailtos://")):
+        raise InvalidInput(
+            f"MUSTER_STATUS_MAIL={url!r} is not a mail URL",
+            hint="use mailto://user:password@smtp.example.com:587?from=status@example.com "
+            "(mailtos:// for TLS); each subscriber is added as `to=`",
+            field="MUSTER_STATUS_MAIL",
+        )
+    return url
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,8 +8,10 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Row
 
+import muster.domain.cadence as cadence
 from muster.actions.base import (
     Actor,
+    PlanInForce,
     Runtime,
     load_incident,
     plan_in_force,
@@ -20,8 +22,10 @@ from muster.actions.base import (
 from muster.actions.freeze import resolve_service
 from muster.domain.hats import hats, warnings, wearers
 from muster.domain.milestones import durations, is_open, phase_of
+from muster.domain.questions import likely_duplicates
+from muster.domain.records import Track
 from muster.domain.roles import Role
-from muster.storage import incidents, records, timeline
+from muster.storage import comms, incidents, records, timeline
 
 
 class RoleView(BaseModel):
@@ -68,6 +72,42 @@ class RollbackView(BaseModel):
     last_tested: str | None
 
 
+class UpdateView(BaseModel):
+    number: int
+    track: str
+    status: str | None
+    text: str
+    author: str
+    posted_at: datetime
+    next_update_at: datetime | None
+    template: str | None
+
+
+class TrackClock(BaseModel):
+    """The update rhythm of one track: when the next update is due, and how it has gone."""
+
+    track: str
+    interval_seconds: float
+    due_at: datetime | None  # None after the final update
+    state: str  # upcoming, due, overdue, done
+    seconds: float  # until due (upcoming) or since due (due, overdue)
+    on_time: int
+    due: int  # updates due so far; adherence is on_time / due
+
+
+class QuestionView(BaseModel):
+    number: int
+    text: str
+    asked_by: str
+    asked_at: datetime
+    state: str
+    answer: str | None
+    answered_by: str | None
+    merged_into: int | None
+    forwarded_to: str | None
+    likely_duplicates: list[int]
+
+
 class IncidentSummary(BaseModel):
     ref: str
     number: int
@@ -97,6 +137,10 @@ class IncidentDetail(IncidentSummary):
     tasks: list[TaskView]
     freezes: list[FreezeView]
     rollback: list[RollbackView]
+    status: str | None  # the public status word of the latest customer update
+    clocks: list[TrackClock]
+    updates: list[UpdateView]
+    questions: list[QuestionView]  # for the fixer: only those forwarded to them
     timeline: list[EntryView]
 
 
@@ -144,6 +188,7 @@ def _detail(rt: Runtime, conn: Connection, row: Row[Any], actor: Actor) -> Incid
     holders = {role: r.holder for role, r in role_rows.items()}
     worn = wearers(holders)
     recorded = incidents.milestones(row)
+    posted = comms.updates_of(conn, [row.id])[row.id]
     return IncidentDetail(
         **_summary(row, services, role_rows),
         impact=row.impact,
@@ -179,6 +224,22 @@ def _detail(rt: Runtime, conn: Connection, row: Row[Any], actor: Actor) -> Incid
         ],
         freezes=_freezes(conn, actor, services),
         rollback=[RollbackView(**path) for path in rollback_paths(pif.plan, services)],
+        status=next((u.status for u in reversed(posted) if u.status), None),
+        clocks=_clocks(rt, pif, row, posted),
+        updates=[
+            UpdateView(
+                number=u.number,
+                track=u.track,
+                status=u.status,
+                text=u.text,
+                author=u.author,
+                posted_at=u.posted_at,
+                next_update_at=u.next_update_at,
+                template=u.template,
+            )
+            for u in posted
+        ],
+        questions=_questions(conn, row, actor, worn),
         timeline=[_entry(e) for e in timeline.entries(conn, row.id)],
     )
 
@@ -263,3 +324,70 @@ def plan_source(rt: Runtime) -> tuple[int, str]:
         row = records.plan_version(conn, version)
     assert row is not None
     return version, str(row.source)
+
+
+def _clocks(
+    rt: Runtime, pif: PlanInForce, row: Row[Any], posted: list[Row[Any]]
+) -> list[TrackClock]:
+    severity = pif.plan.severity(row.severity)
+    if severity is None:
+        return []
+    now = rt.clock()
+    found = []
+    for track in Track:
+        interval = severity.cadence_for(str(track))
+        chain = [cadence.Posted(u.posted_at, u.next_update_at) for u in posted if u.track == track]
+        due = cadence.next_due(row.declared_at, interval, chain)
+        on_time, due_count = cadence.adherence(
+            row.declared_at, interval, chain, now, row.resolved_at is None
+        )
+        if due is None or row.resolved_at is not None:
+            state, seconds = "done", 0.0
+        else:
+            clock = cadence.update_clock(due, interval, now)
+            state, seconds = str(clock.state), abs(clock.delta.total_seconds())
+        found.append(
+            TrackClock(
+                track=str(track),
+                interval_seconds=interval.total_seconds(),
+                due_at=None if state == "done" else due,
+                state=state,
+                seconds=seconds,
+                on_time=on_time,
+                due=due_count,
+            )
+        )
+    return found
+
+
+def _questions(
+    conn: Connection, row: Row[Any], actor: Actor, worn: dict[Role, str]
+) -> list[QuestionView]:
+    """The queue. The fixer, unless also commander or communicator, sees only what was
+    forwarded to them: that is the point of the buffer."""
+    asked = comms.questions_of(conn, row.id)
+    fixer_only = (
+        not actor.admin
+        and actor.handle == worn[Role.fixer]
+        and actor.handle not in (worn[Role.commander], worn[Role.communicator])
+    )
+    views = []
+    for q in asked:
+        if fixer_only and q.forwarded_to != actor.handle:
+            continue
+        earlier = [(p.number, p.text) for p in asked if p.number < q.number and p.state != "merged"]
+        views.append(
+            QuestionView(
+                number=q.number,
+                text=q.text,
+                asked_by=q.asked_by,
+                asked_at=q.asked_at,
+                state=q.state,
+                answer=q.answer,
+                answered_by=q.answered_by,
+                merged_into=q.merged_into,
+                forwarded_to=q.forwarded_to,
+                likely_duplicates=likely_duplicates(q.text, earlier) if q.state == "open" else [],
+            )
+        )
+    return views

@@ -35,6 +35,8 @@ class Runtime:
     clock: Callable[[], datetime] = utc_now
     # Set after a commit that queued notifications, so an in-process worker wakes at once.
     wake: threading.Event = field(default_factory=threading.Event)
+    # An Apprise mailto:// URL (without `to=`) for mail to status-page subscribers.
+    status_mail: str | None = None
     _plans: dict[int, Plan] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -20,6 +20,7 @@ from muster.actions.base import (
     require_text,
     resolve_at,
 )
+from muster.actions.messages import Outgoing
 from muster.actions.record import log_entry
 from muster.domain.hats import warnings
 from muster.domain.milestones import Milestone, MilestoneRefused, check_milestone
@@ -142,6 +143,24 @@ def declare(
                     at=occurred,
                     data={"task": task_no, "done": True},
                 )
+        names = ", ".join(f"{role} {holder}" for role, (holder, _) in roles.items())
+        headline = f"{reference(number)} {level}: {title}"
+        facts = f"{headline}\n{names}.\nImpact: {impact or 'not stated yet'}." + (
+            f"\nServices: {', '.join(chosen)}." if chosen else ""
+        )
+        out = Outgoing(conn, plan, now, incident_id, number, drill=drill)
+        for role, (holder, _) in roles.items():
+            out.to_people(
+                [holder],
+                "declared",
+                str(role),
+                f"You are {role} of {headline}",
+                facts + f"\n\n`muster show {reference(number)}` has the record.",
+            )
+        if not private:
+            out.to_channels("internal", "declared", "channel", f"Declared {headline}", facts)
+    if out.queued:
+        rt.wake.set()
     return Declared(number, warnings({role: holder for role, (holder, _) in roles.items()}))
 
 

@@ -19,6 +19,7 @@ from muster.actions.base import (
     refuse,
     require_open,
 )
+from muster.actions.messages import Outgoing
 from muster.domain.hats import (
     HandoffRefused,
     Pending,
@@ -107,6 +108,17 @@ def propose_handoff(
         )
         after = dict(holders)
         after[role] = receiver
+        out = Outgoing(conn, plan, now, row.id, row.number, drill=row.drill)
+        out.to_people(
+            [receiver],
+            "handoff",
+            f"{role}:{row.last_seq + 1}",
+            f"{reference(row.number)}: {actor.handle} offers you the {role} role",
+            f"{text}.\nAccept with `muster accept {reference(row.number)} {role}`, or decline "
+            f"with `muster decline {reference(row.number)} {role}`.",
+        )
+    if out.queued:
+        rt.wake.set()
     return HandoffResult(role, receiver, warnings(after))
 
 
@@ -132,13 +144,28 @@ def accept_handoff(rt: Runtime, actor: Actor, ref: str, role_name: str) -> Hando
             pending_reason=None,
             pending_since=None,
         )
-        Pen(conn, row.id, actor.handle, now).write(
+        announcement = f"{offer.to} is now {role} (took over from {previous}, who stays as backup)"
+        seq = Pen(conn, row.id, actor.handle, now).write(
             EntryKind.role,
-            f"{offer.to} is now {role} (took over from {previous}, who stays as backup)",
+            announcement,
             data={"role": str(role), "holder": offer.to, "from": previous, "state": "accepted"},
         )
         after = dict(holders)
         after[role] = offer.to
+        out = Outgoing(
+            conn,
+            plan_in_force(rt, conn, row.plan_version).plan,
+            now,
+            row.id,
+            row.number,
+            drill=row.drill,
+        )
+        title = f"{reference(row.number)}: {offer.to} is now {role}"
+        out.to_people([previous], "handoff", f"accepted:{seq}", title, announcement + ".")
+        if not row.private:
+            out.to_channels("internal", "handoff", f"accepted:{seq}", title, announcement + ".")
+    if out.queued:
+        rt.wake.set()
     return HandoffResult(role, offer.to, warnings(after))
 
 

@@ -26,7 +26,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(plan_app, name="plan")
 
 
-def _runtime() -> Runtime:
+def server_runtime() -> Runtime:
     """The server-side runtime for admin commands; errors in settings are shown, not raised."""
     from muster.config import Settings
     from muster.storage import migrate
@@ -38,7 +38,7 @@ def _runtime() -> Runtime:
         migrate.upgrade(db)
     except MusterError as error:
         fail(error.message, error.hint)
-    return Runtime(db)
+    return Runtime(db, status_mail=settings.status_mail)
 
 
 @app.command()
@@ -64,15 +64,28 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     plan: Annotated[Path | None, typer.Option(help="apply this plan file at start")] = None,
+    no_worker: Annotated[
+        bool,
+        typer.Option("--no-worker", help="deliver nothing here; run `muster worker` instead"),
+    ] = False,
 ) -> None:
-    """Run the server: web app and JSON API (database from $MUSTER_DATABASE_URL)."""
+    """Run the server: web app, JSON API and, unless --no-worker, the notification worker
+    (database from $MUSTER_DATABASE_URL)."""
+    import os
+    import signal
+    import socket
+    import threading
+    from types import FrameType
+
     import uvicorn
 
     from muster.actions.admin import apply_plan
     from muster.actions.base import Actor
+    from muster.jobs.loop import default_jobs
+    from muster.jobs.loop import run as run_jobs
     from muster.web.app import create_app
 
-    rt = _runtime()
+    rt = server_runtime()
     if plan is not None:
         try:
             applied = apply_plan(rt, Actor("admin", admin=True), _read(plan))
@@ -85,9 +98,38 @@ def serve(
     typer.echo(
         f"Muster serving on http://{host}:{port} (database {rt.db.engine.url.render_as_string()})"
     )
-    uvicorn.run(
-        create_app(rt), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
-    )
+    stop = threading.Event()
+    thread: threading.Thread | None = None
+    if not no_worker:
+        name = f"serve-{socket.gethostname()}-{os.getpid()}"[:64]
+        thread = threading.Thread(
+            target=run_jobs,
+            kwargs={"rt": rt, "worker": name, "stop": stop, "jobs": default_jobs(stop=stop)},
+            name="muster-worker",
+            daemon=True,  # never keeps a stopped server alive; leases cover a cut-off send
+        )
+        thread.start()
+
+    def stop_worker() -> None:
+        stop.set()
+        rt.wake.set()
+        if thread is not None:
+            thread.join(timeout=10)  # the message in hand, then the rest of the batch back
+
+    def on_sigterm(signum: int, _frame: FrameType | None) -> None:
+        # uvicorn shuts down on SIGTERM, then raises it again for the handler it found
+        # (this one): stop the worker, then die of SIGTERM as before.
+        stop_worker()
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        uvicorn.run(
+            create_app(rt), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+        )
+    finally:
+        stop_worker()
 
 
 def _read(path: Path) -> str:
@@ -102,7 +144,7 @@ def db_upgrade() -> None:
     """Bring the database schema up to date (also done by `muster serve` at start)."""
     from muster.storage import migrate
 
-    rt = _runtime()
+    rt = server_runtime()
     current, head = migrate.status(rt.db)
     typer.echo(f"Database schema at {current} (newest {head}).")
 
@@ -118,7 +160,7 @@ def token_create(
     """Create an API token and print it (only its hash is stored; it is shown once)."""
     from muster.actions.admin import create_token
 
-    rt = _runtime()
+    rt = server_runtime()
     try:
         typer.echo(create_token(rt, handle, admin=admin, label=label))
     except MusterError as error:
@@ -130,7 +172,7 @@ def token_list() -> None:
     """Tokens on this server (never their secrets)."""
     from muster.storage import records
 
-    rt = _runtime()
+    rt = server_runtime()
     with rt.db.read() as conn:
         for row in records.tokens_of(conn):
             state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
@@ -147,7 +189,7 @@ def token_revoke(
     """Revoke a token at once."""
     from muster.actions.admin import revoke_token
 
-    rt = _runtime()
+    rt = server_runtime()
     try:
         revoke_token(rt, token_id)
     except MusterError as error:

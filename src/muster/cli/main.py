@@ -504,7 +504,11 @@ def whoami(ctx: typer.Context) -> None:
 
 def run() -> None:
     """Console entry point."""
-    from muster.cli import admin  # noqa: F401  (registers the admin commands)
+    from muster.cli import (  # noqa: F401  (register their commands)
+        admin,
+        comms,
+        ops,
+    )
 
     try:
         app()

@@ -57,6 +57,30 @@ def summary(detail: dict[str, Any]) -> Lines:
         out.append((f"  ! {warning}", "warn"))
     out.append(("", ""))
     out.append((f"Impact: {detail['impact'] or 'not stated yet (muster impact INC TEXT)'}", ""))
+    out.extend(_clocks(detail))
+    return out
+
+
+def _clocks(detail: dict[str, Any]) -> Lines:
+    """One line per track: when the next update is due (or how late it is), and adherence."""
+    out: Lines = []
+    for clock in detail.get("clocks", []):
+        late = format_duration(timedelta(seconds=round(clock["seconds"] / 60) * 60))
+        if clock["state"] == "done":
+            when, style = "no more due", "dim"
+        elif clock["state"] == "upcoming":
+            when, style = f"due {team_time(clock['due_at'], detail['timezone'])} (in {late})", ""
+        else:
+            word = "OVERDUE" if clock["state"] == "overdue" else "DUE"
+            when, style = (
+                f"{word} since {team_time(clock['due_at'], detail['timezone'])} ({late})",
+                "warn",
+            )
+        record = f" · on time {clock['on_time']}/{clock['due']}" if clock["due"] else ""
+        out.append((f"Next {clock['track']} update: {when}{record}", style))
+    waiting = [q for q in detail.get("questions", []) if q["state"] in ("open", "forwarded")]
+    if waiting:
+        out.append((f"Questions waiting: {len(waiting)} (muster questions {detail['ref']})", ""))
     return out
 
 

@@ -20,6 +20,9 @@ class EntryKind(StrEnum):
     severity = "severity"
     task = "task"
     freeze = "freeze"
+    update = "update"
+    reminder = "reminder"
+    question = "question"
 
 
 #: Kinds a person may write directly with `muster log`; the rest are written by actions.
@@ -33,6 +36,9 @@ class Decision(StrEnum):
     patch_forward = "patch-forward"
     escalate = "escalate"
     freeze = "freeze"
+    update = "update"
+    reminder = "reminder"
+    question = "question"
     monitor = "monitor"
     workaround = "workaround"
     failover = "failover"
@@ -54,3 +60,19 @@ FIRST_ACTIONS = (
     FirstAction("Pause deploys and risky changes", Role.commander, done_by_freeze=True),
     FirstAction("Name the three owners in the updates channel", Role.communicator),
 )
+
+
+class Track(StrEnum):
+    """The two update tracks: internal notes for the team, customer messages for the public."""
+
+    internal = "internal"
+    customer = "customer"
+
+
+class CustomerStatus(StrEnum):
+    """The public status word every customer update carries."""
+
+    investigating = "investigating"
+    identified = "identified"
+    monitoring = "monitoring"
+    resolved = "resolved"

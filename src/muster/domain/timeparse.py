@@ -54,3 +54,47 @@ def _most_recent(hour: int, minute: int, now: datetime, tz: tzinfo) -> datetime:
         for fold in (0, 1)
     ]
     return max(c for c in candidates if c <= limit)  # in UTC: safe to compare anywhere
+
+
+def parse_next(text: str, now: datetime, tz: tzinfo) -> datetime:
+    """When the next update is promised: `15m` from now, a clock time still ahead today (or
+    tomorrow), or ISO 8601. Raise ValueError for anything not after `now`."""
+    cleaned = text.strip().lower()
+    try:
+        return now + parse_duration(cleaned)
+    except ValueError:
+        pass
+    if match := _CLOCK.match(cleaned):
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text!r} is not a time of day; {NEXT_ACCEPTED}")
+        day = now.astimezone(tz).date()
+        for offset in (0, 1):
+            moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz) + timedelta(
+                days=offset
+            )
+            if moment.astimezone(UTC) > now:
+                return moment.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time for the next update; {NEXT_ACCEPTED}") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    if moment <= now:
+        raise ValueError(f"the next update at {text!r} would be in the past; {NEXT_ACCEPTED}")
+    return moment
+
+
+NEXT_ACCEPTED = "use a duration like 15m, a clock time still ahead like 18:45, or ISO 8601"
+
+
+def spoken(delta: timedelta) -> str:
+    """`15 minutes`, `1 hour`, `1 hour 30 minutes`: how long, the way a message says it."""
+    minutes = max(0, round(delta.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
+    if minutes or not hours:
+        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
+    return " ".join(parts)

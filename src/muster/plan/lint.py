@@ -12,16 +12,26 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from muster.domain import oncall
+from muster.domain.guard import check_customer_text
+from muster.domain.records import Track
 from muster.domain.roles import Role
+from muster.domain.templates import placeholders, unknown_message, unknown_placeholders
 from muster.plan.loading import Problem
-from muster.plan.schema import WEEKDAYS, Plan, RolePlan, Rollback
+from muster.plan.schema import (
+    WEEKDAYS,
+    Plan,
+    RolePlan,
+    Rollback,
+    Template,
+    template_name_problem,
+)
 
 ROLLBACK_MAX_AGE_DAYS = 90
 
 
 def lint(plan: Plan, today: date) -> list[Problem]:
     """Every cross-field problem of `plan` as of `today` (order: by check, not by file)."""
-    checks = (_people, _roles, _role_pairs, _severities, _services, _channels)
+    checks = (_people, _roles, _role_pairs, _severities, _services, _channels, _templates)
     return [problem for check in checks for problem in check(plan, today)]
 
 
@@ -243,3 +253,57 @@ def _channels(plan: Plan, today: date) -> Iterator[Problem]:
             "{name: incidents, url: 'mailto://incidents@example.com', tracks: [internal]}",
         )
     yield from _duplicates("channels", "name", (c.name for c in plan.channels))
+
+
+def _templates(plan: Plan, today: date) -> Iterator[Problem]:
+    """Templates are filled in during an outage, in front of customers: every mistake that
+    can be found now must be, so `render` never fails when it matters."""
+    for name, template in plan.templates.items():
+        path = f"templates.{name}"
+        problem = template_name_problem(name)
+        if problem is not None:
+            yield _error(path, problem)
+        yield from _template_text(f"{path}.text", template)
+        if template.status is not None and template.track is Track.internal:
+            yield _error(
+                f"{path}.status",
+                "only customer updates carry a public status word; remove status "
+                "from this internal template",
+            )
+        for index, severity in enumerate(template.severities):
+            if plan.severity(severity) is None:
+                known = ", ".join(s.name for s in plan.severities) or "none yet"
+                yield _error(
+                    f"{path}.severities[{index}]",
+                    f"{severity!r} is not a severity in the plan; use one of {known}, "
+                    "or leave severities empty for all",
+                )
+        if template.track is Track.customer:
+            yield from _customer_text(plan, f"{path}.text", template)
+
+
+def _template_text(path: str, template: Template) -> Iterator[Problem]:
+    try:
+        unknown = unknown_placeholders(template.text)
+    except ValueError as error:
+        yield _error(path, str(error))
+        return
+    for name in unknown:
+        yield _error(path, unknown_message(name))
+
+
+def _customer_text(plan: Plan, path: str, template: Template) -> Iterator[Problem]:
+    for finding in check_customer_text(template.text, terms=plan.guard.terms, internal_texts=()):
+        yield _warning(path, finding.message)
+    if template.status == "resolved":
+        return
+    try:
+        used = placeholders(template.text)
+    except ValueError:
+        return  # already an error
+    if "next_update" not in used and "next_update_in" not in used:
+        yield _warning(
+            path,
+            "this update does not say when the next one comes; add {next_update_in} "
+            "or {next_update}, like: We will post another update in {next_update_in}.",
+        )

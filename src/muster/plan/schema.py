@@ -11,27 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from muster.domain import oncall
 from muster.domain.durations import parse_duration
+from muster.domain.records import Track  # one enum for the tracks, here and in the database
 from muster.domain.roles import Role
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HANDLE = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-class Track(StrEnum):
-    """The two update tracks: internal notes for the team, customer messages for the public."""
-
-    internal = "internal"
-    customer = "customer"
 
 
 def _handle(value: str) -> str:
@@ -221,6 +214,62 @@ class Channel(Model):
     tracks: list[Track] = Field(default_factory=lambda: [Track.internal])
 
 
+def template_name_problem(name: str) -> str | None:
+    """What is wrong with `name` as a template name, or None. Checked by lint rather than the
+    schema, so the problem's path is `templates.<name>` (pydantic would add `[key]`)."""
+    if _SLUG.match(name):
+        return None
+    return (
+        f"{name!r} is not a template name; use lowercase letters, digits and -, "
+        "starting with a letter, like investigating-customer"
+    )
+
+
+def _scenario(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a scenario name; use lowercase letters, digits and -, "
+            "starting with a letter, like login, or any for every incident"
+        )
+    return value
+
+
+def _term(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an empty term matches nothing; remove it or write the internal word")
+    return value.strip()
+
+
+CustomerStatusWord = Literal["investigating", "identified", "monitoring", "resolved"]
+
+
+class Template(Model):
+    """A pre-approved message for one track, written in a calm week and filled in during an
+    outage. `text` takes `{placeholders}` (see `muster.domain.templates.PLACEHOLDERS`);
+    `scenario` and `severities` say when it applies (`any` and empty: always); `status` is
+    the public status word a customer update from it carries."""
+
+    track: Track
+    text: str = Field(min_length=1)
+    scenario: Annotated[str, AfterValidator(_scenario)] = "any"
+    severities: list[str] = Field(default_factory=list)
+    status: CustomerStatusWord | None = None
+
+    def applies_to(self, severity: str, scenario: str | None = None) -> bool:
+        """Whether this template fits an incident of `severity` (ignoring case) and
+        `scenario` (None: an incident with no scenario, which only `any` templates fit)."""
+        wanted = severity.strip().casefold()
+        if self.severities and wanted not in {s.casefold() for s in self.severities}:
+            return False
+        return self.scenario == "any" or self.scenario == scenario
+
+
+class Guard(Model):
+    """What the customer-track guard looks for beyond its built-in checks."""
+
+    terms: list[Annotated[str, AfterValidator(_term)]] = Field(default_factory=list)
+
+
 class Plan(Model):
     """A whole `muster.yaml`. Valid here means well-formed; `plan.lint` checks the rest."""
 
@@ -231,7 +280,8 @@ class Plan(Model):
     severities: list[Severity] = Field(default_factory=list)
     services: list[Service] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=list)
-    templates: dict[str, Any] = Field(default_factory=dict)
+    templates: dict[str, Template] = Field(default_factory=dict)
+    guard: Guard = Guard()
 
     def person(self, handle: str) -> Person | None:
         return next((p for p in self.people if p.handle == handle), None)
@@ -248,6 +298,25 @@ class Plan(Model):
         """The service named `name`, ignoring case and spaces around it (`Auth` finds `auth`)."""
         wanted = name.strip().casefold()
         return next((s for s in self.services if s.name == wanted), None)
+
+    def template(self, name: str) -> Template | None:
+        """The template named `name` (names are lowercase slugs: `Login-Customer` finds
+        `login-customer`)."""
+        return self.templates.get(name.strip().lower())
+
+    def templates_for(
+        self, track: Track | str, severity: str, scenario: str | None = None
+    ) -> list[tuple[str, Template]]:
+        """The templates the communicator can use on `track` for an incident of `severity`
+        (and `scenario`, if it has one), most specific first: the scenario's own before `any`,
+        then those naming the severity before those for all, then in file order."""
+        wanted = Track(track)
+        fitting = [
+            (name, template)
+            for name, template in self.templates.items()
+            if template.track == wanted and template.applies_to(severity, scenario)
+        ]
+        return sorted(fitting, key=lambda pair: (pair[1].scenario == "any", not pair[1].severities))
 
     def role(self, role: Role) -> RolePlan:
         plan: RolePlan = getattr(self.roles, Role(role).value)

@@ -7,21 +7,38 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 
 from muster import reads
-from muster.actions import admin, freeze, incidents, record, roles
+from muster.actions import (
+    admin,
+    freeze,
+    incidents,
+    questions,
+    record,
+    roles,
+    subscribers,
+    updates,
+)
 from muster.actions.base import Actor, Runtime
 from muster.web.api.schemas import (
     MAX_INT,
+    AnswerIn,
+    AskedOut,
     DecisionIn,
     DeclareIn,
     EntryIn,
+    FindingOut,
     FreezeIn,
     HandoffIn,
     ImpactIn,
+    MergeIn,
     MilestoneIn,
     PlanIn,
     PlanOut,
+    QuestionIn,
     SeverityIn,
+    SubscriberIn,
     TaskIn,
+    UpdateIn,
+    UpdateOut,
     WhoAmI,
 )
 
@@ -194,3 +211,94 @@ def start_freeze(body: FreezeIn, rt: RT, who: Who) -> reads.FreezeStatus:
 def end_freeze(rt: RT, who: Who, service: str | None = None) -> reads.FreezeStatus:
     freeze.unfreeze(rt, who, service=service)
     return reads.freeze_status(rt, who, service)
+
+
+@router.post(
+    "/incidents/{ref}/updates",
+    tags=["updates"],
+    status_code=201,
+    summary="Post (or preview) an update on the internal or customer track",
+)
+def post_update(ref: str, body: UpdateIn, rt: RT, who: Who) -> UpdateOut:
+    posted = updates.post_update(
+        rt,
+        who,
+        ref,
+        track=body.track,
+        text=body.text,
+        template=body.template,
+        status=body.status,
+        next_update=body.next,
+        preview=body.preview,
+        strict=body.strict,
+    )
+    return UpdateOut(
+        number=posted.number,
+        track=str(posted.track),
+        status=posted.status and str(posted.status),
+        text=posted.text,
+        next_update_at=posted.next_update_at,
+        queued=posted.queued,
+        findings=[
+            FindingOut(kind=str(f.kind), excerpt=f.excerpt, message=f.message)
+            for f in posted.findings
+        ],
+    )
+
+
+@router.get("/incidents/{ref}/updates", tags=["updates"])
+def list_updates(ref: str, rt: RT, who: Who) -> list[reads.UpdateView]:
+    return reads.incident_detail(rt, who, ref).updates
+
+
+@router.post("/incidents/{ref}/questions", tags=["questions"], status_code=201)
+def ask(ref: str, body: QuestionIn, rt: RT, who: Who) -> AskedOut:
+    asked = questions.ask(rt, who, ref, body.text)
+    return AskedOut(number=asked.number, likely_duplicates=asked.likely_duplicates)
+
+
+@router.get(
+    "/incidents/{ref}/questions",
+    tags=["questions"],
+    summary="The queue (the fixer sees only questions forwarded to them)",
+)
+def list_questions(ref: str, rt: RT, who: Who) -> list[reads.QuestionView]:
+    return reads.incident_detail(rt, who, ref).questions
+
+
+Question = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+@router.post("/incidents/{ref}/questions/{number}/answer", tags=["questions"])
+def answer(
+    ref: str, number: Question, body: AnswerIn, rt: RT, who: Who
+) -> list[reads.QuestionView]:
+    questions.answer(rt, who, ref, number, body.text)
+    return reads.incident_detail(rt, who, ref).questions
+
+
+@router.post("/incidents/{ref}/questions/{number}/merge", tags=["questions"])
+def merge(ref: str, number: Question, body: MergeIn, rt: RT, who: Who) -> list[reads.QuestionView]:
+    questions.merge(rt, who, ref, number, body.into)
+    return reads.incident_detail(rt, who, ref).questions
+
+
+@router.post("/incidents/{ref}/questions/{number}/forward", tags=["questions"])
+def forward(ref: str, number: Question, rt: RT, who: Who) -> list[reads.QuestionView]:
+    questions.forward(rt, who, ref, number)
+    return reads.incident_detail(rt, who, ref).questions
+
+
+@router.post(
+    "/subscribers",
+    tags=["updates"],
+    status_code=201,
+    summary="Subscribe an email address to customer updates",
+)
+def subscribe(body: SubscriberIn, rt: RT, who: Who) -> dict[str, bool]:
+    return {"subscribed": subscribers.subscribe(rt, body.email)}
+
+
+@router.delete("/subscribers", tags=["updates"])
+def unsubscribe(email: Annotated[str, Query(max_length=320)], rt: RT, who: Who) -> dict[str, bool]:
+    return {"unsubscribed": subscribers.unsubscribe(rt, email)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -96,6 +97,59 @@ class FreezeIn(Body):
 
 class PlanIn(Body):
     source: str = Field(description="the plan file's YAML text (at most 256 KB)")
+
+
+class UpdateIn(Body):
+    track: Name = Field(description="internal or customer")
+    text: Text | None = None
+    template: Name | None = Field(None, description="a template from the plan, instead of text")
+    status: Name | None = Field(
+        None, description="customer track: investigating, identified, monitoring or resolved"
+    )
+    next: When = Field(
+        None,
+        description="when the next update comes: 15m, 18:45 or ISO 8601; "
+        "default: the severity's cadence",
+    )
+    preview: bool = Field(False, description="render and check, but post nothing")
+    strict: bool = Field(False, description="refuse a customer update the guard flags")
+
+
+class FindingOut(BaseModel):
+    kind: str
+    excerpt: str
+    message: str
+
+
+class UpdateOut(BaseModel):
+    number: int | None  # None for a preview
+    track: str
+    status: str | None
+    text: str
+    next_update_at: datetime | None
+    findings: list[FindingOut]
+    queued: int  # messages queued for delivery
+
+
+class QuestionIn(Body):
+    text: Annotated[str, Field(max_length=2000)]
+
+
+class AnswerIn(Body):
+    text: Annotated[str, Field(max_length=4000)]
+
+
+class MergeIn(Body):
+    into: int = Field(ge=1, le=MAX_INT, description="the earlier question's number")
+
+
+class AskedOut(BaseModel):
+    number: int
+    likely_duplicates: list[int]
+
+
+class SubscriberIn(Body):
+    email: Annotated[str, Field(max_length=320)]
 
 
 class PlanOut(BaseModel):

@@ -1,0 +1,127 @@
+"""Queries on updates, questions, reminders and status-page subscribers. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from muster.storage.tables import questions, reminders, subscribers, updates
+
+
+def _next_number(conn: Connection, table: Any, incident_id: int) -> int:
+    """Numbers per incident; callers hold the incident's row lock, so no two writers race."""
+    highest = conn.execute(
+        select(func.coalesce(func.max(table.c.number), 0)).where(table.c.incident_id == incident_id)
+    ).scalar_one()
+    return int(highest) + 1
+
+
+# Updates ----------------------------------------------------------------------------------
+
+
+def add_update(conn: Connection, incident_id: int, **values: Any) -> int:
+    number = _next_number(conn, updates, incident_id)
+    conn.execute(insert(updates).values(incident_id=incident_id, number=number, **values))
+    return number
+
+
+def updates_of(conn: Connection, incident_ids: list[int]) -> dict[int, list[Row[Any]]]:
+    """Each incident's updates in the order they were posted."""
+    found: dict[int, list[Row[Any]]] = {i: [] for i in incident_ids}
+    if incident_ids:
+        rows = conn.execute(
+            select(updates)
+            .where(updates.c.incident_id.in_(incident_ids))
+            .order_by(updates.c.posted_at, updates.c.number)
+        )
+        for row in rows:
+            found[row.incident_id].append(row)
+    return found
+
+
+# Questions --------------------------------------------------------------------------------
+
+
+def add_question(conn: Connection, incident_id: int, **values: Any) -> int:
+    number = _next_number(conn, questions, incident_id)
+    conn.execute(insert(questions).values(incident_id=incident_id, number=number, **values))
+    return number
+
+
+def questions_of(conn: Connection, incident_id: int) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(questions)
+            .where(questions.c.incident_id == incident_id)
+            .order_by(questions.c.number)
+        )
+    )
+
+
+def question(conn: Connection, incident_id: int, number: int) -> Row[Any] | None:
+    return conn.execute(
+        select(questions).where(
+            questions.c.incident_id == incident_id, questions.c.number == number
+        )
+    ).first()
+
+
+def change_question(conn: Connection, question_id: int, **values: Any) -> None:
+    conn.execute(update(questions).where(questions.c.id == question_id).values(**values))
+
+
+# Reminders --------------------------------------------------------------------------------
+
+
+def record_reminder(
+    conn: Connection, incident_id: int, *, track: str, due_at: datetime, level: str, now: datetime
+) -> bool:
+    """Record that a reminder went out; False if it already had (another worker, or before)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(reminders)
+        .values(incident_id=incident_id, track=track, due_at=due_at, level=level, created_at=now)
+        .on_conflict_do_nothing(index_elements=["incident_id", "track", "due_at", "level"])
+        .returning(reminders.c.id)
+    )
+    # A returned id means "new" on both databases (rowcount is unreliable with RETURNING).
+    return conn.execute(statement).first() is not None
+
+
+# Subscribers ------------------------------------------------------------------------------
+
+
+def add_subscriber(conn: Connection, email: str, now: datetime) -> bool:
+    """Subscribe (or re-subscribe) an address; False when it was already subscribed."""
+    row = conn.execute(select(subscribers).where(subscribers.c.email == email)).first()
+    if row is None:
+        conn.execute(insert(subscribers).values(email=email, created_at=now))
+        return True
+    if row.unsubscribed_at is not None:
+        conn.execute(
+            update(subscribers).where(subscribers.c.id == row.id).values(unsubscribed_at=None)
+        )
+        return True
+    return False
+
+
+def remove_subscriber(conn: Connection, email: str, now: datetime) -> bool:
+    result = conn.execute(
+        update(subscribers)
+        .where(subscribers.c.email == email, subscribers.c.unsubscribed_at.is_(None))
+        .values(unsubscribed_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def subscriber_emails(conn: Connection) -> list[str]:
+    return list(
+        conn.execute(
+            select(subscribers.c.email)
+            .where(subscribers.c.unsubscribed_at.is_(None))
+            .order_by(subscribers.c.id)
+        ).scalars()
+    )
