@@ -201,3 +201,31 @@ def test_customer_updates_reach_status_page_subscribers_by_email(team: Team) -> 
             "mailto://127.0.0.1:2525?from=status@northwind.example&to=ceo@customer.example",
         )
     ]
+
+
+def test_the_atom_feed_has_public_customer_updates_only(team: Team, clock: Clock) -> None:
+    import xml.etree.ElementTree as ET
+
+    team.ok("declare", "Slow API", "--severity", "SEV2", "--service", "api", who="alice")
+    team.ok("declare", "Data exposed", "--severity", "SEV1", "--private", who="alice")
+    team.ok("declare", "Practice", "--severity", "SEV3", "--drill", who="alice")
+    for ref in ("INC-1", "INC-2", "INC-3"):
+        clock.advance(minutes=1)
+        team.api("alice").post(
+            f"/api/v1/incidents/{ref}/updates",
+            json={"track": "customer", "text": f"Customers of {ref} affected."},
+        )
+        team.api("alice").post(
+            f"/api/v1/incidents/{ref}/updates",
+            json={"track": "internal", "text": f"internal {ref} chatter"},
+        )
+    anonymous = team.client.get("/status/feed.atom", headers={"Authorization": ""})
+    assert anonymous.status_code == 200
+    assert anonymous.headers["content-type"].startswith("application/atom+xml")
+    entries = ET.fromstring(anonymous.content).findall("{http://www.w3.org/2005/Atom}entry")
+    texts = [e.find("{http://www.w3.org/2005/Atom}content").text for e in entries]  # type: ignore[union-attr]
+    assert texts == ["Customers of INC-1 affected."]
+    again = team.client.get(
+        "/status/feed.atom", headers={"If-None-Match": anonymous.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""

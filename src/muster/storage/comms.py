@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from muster.storage.tables import questions, reminders, subscribers, updates
+from muster.storage.tables import incidents, questions, reminders, subscribers, updates
 
 
 def _next_number(conn: Connection, table: Any, incident_id: int) -> int:
@@ -124,4 +124,29 @@ def subscriber_emails(conn: Connection) -> list[str]:
             .where(subscribers.c.unsubscribed_at.is_(None))
             .order_by(subscribers.c.id)
         ).scalars()
+    )
+
+
+def public_updates(conn: Connection, since: datetime, limit: int) -> list[Row[Any]]:
+    """Customer updates of incidents that are neither private nor drills, newest first."""
+    return list(
+        conn.execute(
+            select(
+                updates.c.number,
+                updates.c.status,
+                updates.c.text,
+                updates.c.posted_at,
+                incidents.c.number.label("incident"),
+                incidents.c.title,
+            )
+            .join(incidents, incidents.c.id == updates.c.incident_id)
+            .where(
+                updates.c.track == "customer",
+                updates.c.posted_at >= since,
+                incidents.c.private.is_(False),
+                incidents.c.drill.is_(False),
+            )
+            .order_by(updates.c.posted_at.desc(), updates.c.id.desc())
+            .limit(limit)
+        )
     )

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from muster import __version__
 from muster.actions.base import Runtime
-from muster.web import errors
+from muster.web import errors, feed
 from muster.web.api.routes import router
 
 _HOME = """<!doctype html>
@@ -36,6 +36,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     errors.install(app)
     app.include_router(router)
+    app.include_router(feed.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:
