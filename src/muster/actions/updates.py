@@ -104,7 +104,9 @@ def post_update(
             return Posted(None, lane, word, body, due, findings)
         pen = Pen(conn, row.id, actor.handle, now)
         label = f"{lane} update" + (f" ({word})" if word else "")
-        next_text = f" Next update {_local(due, pif)}." if due else ""
+        next_text = (
+            f"\n\nNext update at {_local(due, pif)} ({pif.plan.team.timezone})." if due else ""
+        )
         seq = pen.write(
             EntryKind.update,
             f"{label}: {body}",
@@ -224,7 +226,7 @@ def _body(
         "title": row.title,
         "severity": row.severity,
         "impact": row.impact or "some users may be affected",
-        "services": ", ".join(incidents.services_of(conn, [row.id])[row.id]) or "our service",
+        "services": _service_names(pif, incidents.services_of(conn, [row.id])[row.id], lane),
         "status": str(word or ""),
         "next_update": _local(due, pif) if due else "",
         "next_update_in": spoken(due - now) if due else "",
@@ -239,6 +241,17 @@ def _body(
         raise InvalidInput(
             str(error), hint="fix the template in the plan", field="template"
         ) from None
+
+
+def _service_names(pif: PlanInForce, names: list[str], lane: Track) -> str:
+    """Services as the audience knows them: customers see status-page component names."""
+    if lane is Track.customer:
+        shown = []
+        for name in names:
+            service = pif.plan.service(name)
+            shown.append(service.status_component if service and service.status_component else name)
+        names = shown
+    return ", ".join(dict.fromkeys(names)) or "our service"
 
 
 def _guard(

@@ -116,7 +116,9 @@ def questions(ctx: typer.Context, incident: Inc, as_json: JsonFlag = False) -> N
             say([(f"     answer ({q['answered_by']}): {q['answer']}", "dim")])
         if q["likely_duplicates"]:
             alike = ", ".join(str(n) for n in q["likely_duplicates"])
-            say([(f"     looks like {alike}: `muster merge INC {q['number']} --into N`", "warn")])
+            into = q["likely_duplicates"][0]
+            hint = f"`muster merge {incident_ref(incident)} {q['number']} --into {into}`"
+            say([(f"     looks like {alike}: {hint}", "warn")])
 
 
 Number = Annotated[int, typer.Argument(help="the question's number", min=1)]
