@@ -229,3 +229,22 @@ def test_the_atom_feed_has_public_customer_updates_only(team: Team, clock: Clock
         "/status/feed.atom", headers={"If-None-Match": anonymous.headers["etag"]}
     )
     assert again.status_code == 304 and again.content == b""
+
+
+def test_nothing_of_a_private_incident_reaches_customers(team: Team) -> None:
+    team.ok("subscribe", "ceo@customer.example")
+    team.rt.status_mail = "mailto://127.0.0.1:2525?from=status@northwind.example"
+    team.ok("declare", "Customer data exposed", "--severity", "SEV1", "--private", who="alice")
+    team.ok("declare", "Slow API", "--severity", "SEV2", "--service", "api", who="alice")
+    private = post(team, who="alice", track="customer", text="We are looking into a problem.")
+    assert private.status_code == 201 and private.json()["queued"] == 0
+    mentioned = team.api("alice").post(
+        "/api/v1/incidents/INC-2/updates",
+        json={
+            "track": "customer",
+            "text": "Not related to the customer data exposed issue.",
+            "strict": True,
+        },
+    )
+    assert mentioned.status_code == 422
+    assert "customer data exposed" in mentioned.json()["detail"].lower()

@@ -29,6 +29,7 @@ class Outgoing:
     incident_id: int | None = None
     number: int | None = None
     drill: bool = False
+    private: bool = False
     queued: int = 0
 
     def _key(self, event: str, what: str, recipient: str, index: int) -> str:
@@ -71,8 +72,9 @@ class Outgoing:
                 self._queue(event, what, handle, person.contacts, title, body)
 
     def to_channels(self, track: str, event: str, what: str, title: str, body: str) -> None:
-        """The plan's channels that carry `track`. A drill never reaches a customer channel."""
-        if self.drill and track == "customer":
+        """The plan's channels that carry `track`. Drills and private incidents never reach a
+        customer channel: a private incident stays with its participants."""
+        if (self.drill or self.private) and track == "customer":
             return
         for channel in self.plan.channels:
             if track in channel.tracks:
@@ -88,7 +90,7 @@ class Outgoing:
         mail_url: str | None,
     ) -> None:
         """Status-page subscribers by email, through the plan's customer mail channel."""
-        if self.drill or mail_url is None:
+        if self.drill or self.private or mail_url is None:
             return
         for email in emails:
             self._queue(event, what, email, [_mail_to(mail_url, email)], title, body)

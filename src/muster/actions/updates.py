@@ -130,10 +130,12 @@ def post_update(
             next_update_at=due,
             seq=seq,
         )
-        out = Outgoing(conn, pif.plan, now, row.id, row.number, drill=row.drill)
+        out = Outgoing(
+            conn, pif.plan, now, row.id, row.number, drill=row.drill, private=row.private
+        )
         title = f"{reference(row.number)} {label}"
         out.to_channels(str(lane), "update", str(number), title, body + next_text)
-        if lane is Track.customer and not row.private:
+        if lane is Track.customer:
             out.to_subscribers(
                 comms.subscriber_emails(conn),
                 "update",
@@ -267,4 +269,8 @@ def _guard(
     ]
     if row.private:
         internal += [row.title, row.impact]
-    return check_customer_text(body, terms=pif.plan.guard.terms, internal_texts=internal)
+    # Nothing of a private incident may reach customers, whichever incident the update is on.
+    secret = [p.title for p in incidents.private_open(conn) if p.id != row.id]
+    return check_customer_text(
+        body, terms=[*pif.plan.guard.terms, *secret], internal_texts=internal
+    )

@@ -163,3 +163,14 @@ def visible_numbers(
         )
     )
     return {int(row.id): int(row.number) for row in rows}
+
+
+def private_open(conn: Connection) -> list[Row[Any]]:
+    """Open private incidents (their titles must never reach a customer update)."""
+    return list(
+        conn.execute(
+            select(incidents.c.id, incidents.c.title, incidents.c.impact).where(
+                incidents.c.private.is_(True), incidents.c.resolved_at.is_(None)
+            )
+        )
+    )
