@@ -14,12 +14,7 @@ milliseconds. Not part of `make test`.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -27,24 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
-from sqlalchemy import create_engine, text
-
-PG_ADMIN = os.environ.get(
-    "MUSTER_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+from harness import databases, muster_server, percentile
 
 
 class Receiver:
@@ -87,8 +66,7 @@ class Receiver:
                 self.arrived.wait(left)
 
 
-def bench_plan(work: Path, hook: str) -> Path:
-    plan_path = work / "muster.yaml"
+def bench_plan(plan_path: Path, hook: str) -> Path:
     plan = yaml.safe_load(plan_path.read_text())
     plan["channels"] = [{"name": "bench", "url": hook, "tracks": ["internal"]}]
     for person in plan.get("people", []):
@@ -99,38 +77,9 @@ def bench_plan(work: Path, hook: str) -> Path:
 
 
 def measure(database_url: str, updates: int, receiver: Receiver) -> list[float]:
-    work = Path(tempfile.mkdtemp())
-    env = {**os.environ, "MUSTER_DATABASE_URL": database_url}
-    muster = [sys.executable, "-m", "muster"]
-    subprocess.run([*muster, "init", str(work)], env=env, check=True, capture_output=True)
-    plan = bench_plan(work, f"json://127.0.0.1:{receiver.port}/hook")
-    token = subprocess.run(
-        [*muster, "token", "create", "admin", "--admin"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    port = free_port()
-    server = subprocess.Popen(
-        [*muster, "serve", "--port", str(port), "--plan", str(plan)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}/api/v1",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+    hook = f"json://127.0.0.1:{receiver.port}/hook"
     samples: list[float] = []
-    try:
-        for _ in range(100):
-            try:
-                client.get("/health")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with muster_server(database_url, lambda path: bench_plan(path, hook)) as client:
         declared = client.post(
             "/incidents", json={"title": "bench", "severity": "SEV2", "services": ["api"]}
         )
@@ -146,10 +95,6 @@ def measure(database_url: str, updates: int, receiver: Receiver) -> list[float]:
             )
             response.raise_for_status()
             samples.append((receiver.wait_for(marker) - start) * 1000)
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=20)
     return samples
 
 
@@ -157,30 +102,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=200)
     args = parser.parse_args()
-    targets = {"SQLite": f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
-    pg_name = f"muster_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        targets["PostgreSQL"] = PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"
-    except Exception as error:
-        print(f"PostgreSQL skipped: {error.__class__.__name__}")
     receiver = Receiver()
     print("update posted -> webhook received (in-process worker of `muster serve`)")
     print(f"{'database':<11} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     try:
-        for name, url in targets.items():
-            samples = measure(url, args.updates, receiver)
-            print(
-                f"{name:<11} {len(samples):>5} {statistics.median(samples):>8.1f} "
-                f"{percentile(samples, 0.99):>8.1f} {max(samples):>8.1f}"
-            )
+        with databases() as targets:
+            for name, url in targets.items():
+                samples = measure(url, args.updates, receiver)
+                print(
+                    f"{name:<11} {len(samples):>5} {statistics.median(samples):>8.1f} "
+                    f"{percentile(samples, 0.99):>8.1f} {max(samples):>8.1f}"
+                )
     finally:
-        if "PostgreSQL" in targets:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-        admin.dispose()
         receiver.server.shutdown()
 
 

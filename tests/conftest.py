@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -82,6 +83,15 @@ class Clock:
 
     def set(self, moment: datetime) -> None:
         self.now = moment
+
+
+BERLIN = ZoneInfo("Europe/Berlin")  # the example team's timezone
+
+
+def local(hhmm: str) -> datetime:
+    """A time of the seed outage's evening (Friday 2026-11-20) on the team's clock."""
+    hour, minute = map(int, hhmm.split(":"))
+    return datetime(2026, 11, 20, hour, minute, tzinfo=BERLIN)
 
 
 @pytest.fixture

@@ -3,21 +3,16 @@ minute an update falls due, the commander hears when it is overdue, and adherenc
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from conftest import Clock, Team
+from conftest import Clock, Team, local
 from muster.jobs.reminders import remind
 from muster.storage.tables import outbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def local(hhmm: str) -> datetime:
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime(2026, 11, 20, hour, minute, tzinfo=BERLIN)
 
 
 def test_the_seed_rhythm_reminds_on_the_minute_and_escalates_when_overdue(

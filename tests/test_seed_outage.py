@@ -11,14 +11,9 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from conftest import Clock, Team
+from conftest import Clock, Team, local
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def local(hhmm: str) -> datetime:
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime(2026, 11, 20, hour, minute, tzinfo=BERLIN)
 
 
 def show(team: Team) -> dict:  # type: ignore[type-arg]

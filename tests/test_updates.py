@@ -9,15 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from conftest import Clock, Team
+from conftest import Clock, Team, local
 from muster.storage.tables import outbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def local(hhmm: str) -> datetime:
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime(2026, 11, 20, hour, minute, tzinfo=BERLIN)
 
 
 def queued(team: Team, event: str | None = None) -> list[Any]:
@@ -182,7 +177,7 @@ def test_the_final_update_needs_no_next_time_and_ends_the_clock(
 def test_a_drill_never_reaches_customers_or_subscribers(team: Team) -> None:
     team.ok("subscribe", "ceo@customer.example")
     team.ok("declare", "Practice: logins", "--severity", "SEV2", "--drill", who="alice")
-    post(team, who="alice", track="customer", text="Some users cannot log in.")
+    post(team, who="carol", track="customer", text="Some users cannot log in.")
     assert queued(team, "update") == []
     assert all(r.title.startswith("[DRILL] ") for r in queued(team))
 
@@ -211,7 +206,7 @@ def test_the_atom_feed_has_public_customer_updates_only(team: Team, clock: Clock
     team.ok("declare", "Practice", "--severity", "SEV3", "--drill", who="alice")
     for ref in ("INC-1", "INC-2", "INC-3"):
         clock.advance(minutes=1)
-        team.api("alice").post(
+        team.api("carol").post(
             f"/api/v1/incidents/{ref}/updates",
             json={"track": "customer", "text": f"Customers of {ref} affected."},
         )
@@ -236,9 +231,9 @@ def test_nothing_of_a_private_incident_reaches_customers(team: Team) -> None:
     team.rt.status_mail = "mailto://127.0.0.1:2525?from=status@northwind.example"
     team.ok("declare", "Customer data exposed", "--severity", "SEV1", "--private", who="alice")
     team.ok("declare", "Slow API", "--severity", "SEV2", "--service", "api", who="alice")
-    private = post(team, who="alice", track="customer", text="We are looking into a problem.")
+    private = post(team, who="carol", track="customer", text="We are looking into a problem.")
     assert private.status_code == 201 and private.json()["queued"] == 0
-    mentioned = team.api("alice").post(
+    mentioned = team.api("carol").post(
         "/api/v1/incidents/INC-2/updates",
         json={
             "track": "customer",
@@ -248,3 +243,21 @@ def test_nothing_of_a_private_incident_reaches_customers(team: Team) -> None:
     )
     assert mentioned.status_code == 422
     assert "customer data exposed" in mentioned.json()["detail"].lower()
+
+
+def test_only_the_communicator_or_commander_speaks_to_customers(incident: Team) -> None:
+    refused = post(incident, who="erin", track="customer", text="Fixed soon!")
+    assert refused.status_code == 403
+    assert (
+        "only carol (communicator) or dan (commander) posts customer updates"
+        in (refused.json()["detail"])
+    )
+    assert (
+        post(incident, who="erin", track="internal", text="Rolling back auth.").status_code == 201
+    )
+
+
+def test_a_clock_time_already_past_for_the_next_update_is_refused(incident: Team) -> None:
+    response = post(incident, track="internal", text="x", next="18:00")
+    assert response.status_code == 422
+    assert "'18:00' has already passed today" in response.json()["detail"]

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import Connection
 
@@ -72,9 +73,9 @@ class Outgoing:
                 self._queue(event, what, handle, person.contacts, title, body)
 
     def to_channels(self, track: str, event: str, what: str, title: str, body: str) -> None:
-        """The plan's channels that carry `track`. Drills and private incidents never reach a
-        customer channel: a private incident stays with its participants."""
-        if (self.drill or self.private) and track == "customer":
+        """The plan's channels that carry `track`. A private incident stays with its
+        participants (no channel at all); a drill never reaches a customer channel."""
+        if self.private or (self.drill and track == "customer"):
             return
         for channel in self.plan.channels:
             if track in channel.tracks:
@@ -89,7 +90,7 @@ class Outgoing:
         body: str,
         mail_url: str | None,
     ) -> None:
-        """Status-page subscribers by email, through the plan's customer mail channel."""
+        """Status-page subscribers by email, through the server's MUSTER_STATUS_MAIL URL."""
         if self.drill or self.private or mail_url is None:
             return
         for email in emails:
@@ -100,4 +101,4 @@ def _mail_to(channel_url: str, email: str) -> str:
     """The customer mail channel's URL, addressed to one subscriber instead of its list."""
     base, _, query = channel_url.partition("?")
     kept = [p for p in query.split("&") if p and not p.startswith("to=")]
-    return base + "?" + "&".join([*kept, f"to={email}"])
+    return base + "?" + "&".join([*kept, "to=" + quote(email, safe="@")])

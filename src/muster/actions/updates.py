@@ -30,7 +30,7 @@ from muster.domain.records import CustomerStatus, EntryKind, Track
 from muster.domain.roles import Role
 from muster.domain.templates import render
 from muster.domain.timeparse import parse_next, spoken
-from muster.errors import Conflict, InvalidInput, NotFound
+from muster.errors import Conflict, Forbidden, InvalidInput, NotFound
 from muster.storage import comms, incidents, timeline
 
 
@@ -85,10 +85,12 @@ def post_update(
     with rt.db.transaction() as conn:
         row = load_incident(conn, ref, actor, lock=True)
         pif = plan_in_force(rt, conn, row.plan_version)
-        _require_updatable(row, word)
         earlier = comms.updates_of(conn, [row.id])[row.id]
         if lane is Track.customer and word is None:
             word = _status_default(pif, template, earlier)
+        _require_updatable(row, word)
+        if lane is Track.customer:
+            _require_speaker(conn, row, actor)
         final = word is CustomerStatus.resolved
         due = _next_time(pif, row, lane, next_update, now, final)
         body = _body(conn, pif, row, lane, text, template, word, due, now)
@@ -159,6 +161,19 @@ def _require_updatable(row: Row[Any], word: CustomerStatus | None) -> None:
         )
 
 
+def _require_speaker(conn: Connection, row: Row[Any], actor: Actor) -> None:
+    """Customers hear one voice: the communicator (or their backup), or the commander."""
+    roles = incidents.roles_of(conn, [row.id])[row.id]
+    holders = wearers({role: r.holder for role, r in roles.items()})
+    allowed = {holders[Role.communicator], holders[Role.commander], roles[Role.communicator].backup}
+    if not actor.admin and actor.handle not in allowed:
+        raise Forbidden(
+            f"only {holders[Role.communicator]} (communicator) or {holders[Role.commander]} "
+            "(commander) posts customer updates",
+            hint=f"ask {holders[Role.communicator]} with `muster ask`, or post on --internal",
+        )
+
+
 def _status_default(
     pif: PlanInForce, template: str | None, earlier: list[Row[Any]]
 ) -> CustomerStatus:
@@ -217,7 +232,7 @@ def _body(
     if chosen.track != lane:
         raise InvalidInput(
             f"template {template!r} is for the {chosen.track} track",
-            hint=f"use --{chosen.track}, or a {lane} template",
+            hint=f"use --{chosen.track}, or a template for the {lane} track",
             field="template",
         )
     holders = wearers(
@@ -227,7 +242,7 @@ def _body(
         "ref": reference(row.number),
         "title": row.title,
         "severity": row.severity,
-        "impact": row.impact or "some users may be affected",
+        "impact": row.impact or "Some users may be affected.",
         "services": _service_names(pif, incidents.services_of(conn, [row.id])[row.id], lane),
         "status": str(word or ""),
         "next_update": _local(due, pif) if due else "",

@@ -65,7 +65,8 @@ def _clocks(detail: dict[str, Any]) -> Lines:
     """One line per track: when the next update is due (or how late it is), and adherence."""
     out: Lines = []
     for clock in detail.get("clocks", []):
-        late = format_duration(timedelta(seconds=round(clock["seconds"] / 60) * 60))
+        minutes = round(clock["seconds"] / 60)
+        late = format_duration(timedelta(minutes=minutes)) if minutes else "under a minute"
         if clock["state"] == "done":
             when, style = "no more due", "dim"
         elif clock["state"] == "upcoming":

@@ -69,12 +69,15 @@ def parse_next(text: str, now: datetime, tz: tzinfo) -> datetime:
         if hour > 23 or minute > 59:
             raise ValueError(f"{text!r} is not a time of day; {NEXT_ACCEPTED}")
         day = now.astimezone(tz).date()
-        for offset in (0, 1):
+        for offset in (0, 1):  # today, or just past midnight
             moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz) + timedelta(
                 days=offset
             )
-            if moment.astimezone(UTC) > now:
+            if now < moment.astimezone(UTC) <= now + NEXT_HORIZON:
                 return moment.astimezone(UTC)
+        raise ValueError(
+            f"{text!r} has already passed today; give a later time or a duration like 15m"
+        )
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -85,6 +88,9 @@ def parse_next(text: str, now: datetime, tz: tzinfo) -> datetime:
     return moment
 
 
+#: A clock time for the next update means the next 12 hours: `20:00` typed at 20:57 is a
+#: typo for a later time, not a promise for tomorrow evening.
+NEXT_HORIZON = timedelta(hours=12)
 NEXT_ACCEPTED = "use a duration like 15m, a clock time still ahead like 18:45, or ISO 8601"
 
 

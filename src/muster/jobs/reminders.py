@@ -78,7 +78,7 @@ def _send(
         holders = wearers({role: r.holder for role, r in role_rows.items()})
         communicator = holders[Role.communicator]
         ref = reference(row.number)
-        late = format_duration(now - due) if now > due else "now"
+        late = format_duration(now - due) if now - due >= timedelta(minutes=1) else "now"
         out = Outgoing(conn, plan, now, row.id, row.number, drill=row.drill)
         if level is Level.due:
             told = [communicator]

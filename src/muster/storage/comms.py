@@ -137,7 +137,6 @@ def public_updates(conn: Connection, since: datetime, limit: int) -> list[Row[An
                 updates.c.text,
                 updates.c.posted_at,
                 incidents.c.number.label("incident"),
-                incidents.c.title,
             )
             .join(incidents, incidents.c.id == updates.c.incident_id)
             .where(

@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from muster.notify.redact import redact
 from muster.storage.tables import delivery_attempts, outbox
 
-#: Attempts before a row is set aside as failed (about 4.5 hours of retrying in all).
+#: Attempts before a row is set aside as failed (about 3.5 hours of retrying in all).
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(seconds=10)
 LONGEST_RETRY = timedelta(hours=1)

@@ -43,7 +43,7 @@ def _atom(rows: list[Row[Any]], base: str) -> str:
     entries = []
     for row in rows:
         ref = reference(row.incident)
-        title = f"{ref} {row.title} — {row.status or 'update'}"
+        title = f"{ref}: {row.status or 'update'}"  # titles are the team's words, not public
         entries.append(
             "<entry>"
             f"<id>{escape(base)}/status#{ref}-{row.number}</id>"
