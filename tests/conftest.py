@@ -23,13 +23,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-import muster.cli.admin
-import muster.cli.comms
-import muster.cli.ops  # noqa: F401  (registers worker and notify)
 from muster.actions.admin import apply_plan, create_token
 from muster.actions.base import Actor, Runtime
 from muster.cli.client import Api
-from muster.cli.main import State, app
+from muster.cli.main import State, load_commands
 from muster.plan import example_plan_text
 from muster.storage import migrate
 from muster.storage.db import Database
@@ -37,6 +34,7 @@ from muster.storage.tables import metadata
 from muster.web.app import create_app
 
 ADMIN = Actor("admin", admin=True)
+CLI = load_commands()
 PEOPLE = ("alice", "bob", "carol", "dan", "erin")
 DEFAULT_PG = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
@@ -184,7 +182,7 @@ class Team:
         """Run `muster ARGS` as `who`; returns click's Result (exit_code, stdout, stderr)."""
         http = TestClient(self.client.app, headers={"Authorization": f"Bearer {self.tokens[who]}"})
         state = State(api=Api(http=http, url="http://testserver"))
-        return CliRunner().invoke(app, list(args), obj=state)
+        return CliRunner().invoke(CLI, list(args), obj=state)
 
     def ok(self, *args: str, who: str = "admin") -> str:
         result = self.cli(*args, who=who)

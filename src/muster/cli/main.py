@@ -262,84 +262,6 @@ def impact(
 
 
 @app.command()
-def role(
-    ctx: typer.Context,
-    incident: Inc,
-    name: Annotated[str, typer.Argument(help="commander, communicator or fixer")],
-    handle: Annotated[str | None, typer.Argument(help="who should take it")] = None,
-    reason: Annotated[str, typer.Option(help="why the handoff")] = "",
-    cancel: Annotated[
-        bool, typer.Option("--cancel", help="withdraw or decline the pending handoff")
-    ] = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Offer a role to someone. It is theirs once they run `muster accept`."""
-    if cancel:
-        _end_handoff(ctx, incident, name, as_json, "withdrawn")
-        return
-    if not handle:
-        fail("say who should take the role", f"muster role {incident} {name} HANDLE")
-    detail = call(
-        ctx,
-        "POST",
-        role_path(incident, name, "handoff"),
-        body={"to": handle, "reason": reason},
-    )
-    _then_show(
-        ctx,
-        detail,
-        as_json,
-        f"{detail['ref']}: {name} offered to {handle}; they accept with "
-        f"`muster accept {detail['ref']} {name}`.",
-    )
-
-
-@app.command()
-def accept(
-    ctx: typer.Context,
-    incident: Inc,
-    name: Annotated[str, typer.Argument(help="the role offered to you")],
-    as_json: JsonFlag = False,
-) -> None:
-    """Take a role that was offered to you."""
-    detail = call(ctx, "POST", role_path(incident, name, "accept"))
-    role = name.strip().lower()
-    holders = [r["holder"] for r in detail["roles"] if r["role"] == role]
-    message = f"{holders[0]} is now {role}" if holders else f"you accepted {name}"
-    _then_show(ctx, detail, as_json, f"{detail['ref']}: {message}.")
-
-
-@app.command()
-def decline(
-    ctx: typer.Context,
-    incident: Inc,
-    name: Annotated[str, typer.Argument(help="the role offered to you")],
-    as_json: JsonFlag = False,
-) -> None:
-    """Say no to a role offered to you; the holder keeps it."""
-    _end_handoff(ctx, incident, name, as_json, "declined")
-
-
-def _end_handoff(ctx: typer.Context, incident: str, name: str, as_json: bool, verb: str) -> None:
-    """Decline or withdraw a pending handoff (one endpoint); say which one the server recorded.
-
-    The server decides: the receiver declines, the proposer or commander withdraws, whichever
-    command they typed. `verb` is the word used when the timeline does not say.
-    """
-    detail = call(ctx, "POST", role_path(incident, name, "cancel"))
-    role = name.strip().lower()
-    ended = [
-        e
-        for e in detail["timeline"]
-        if e["kind"] == "handoff"
-        and e["data"].get("role") == role
-        and e["data"].get("state") in ("declined", "withdrawn")
-    ]
-    message = ended[-1]["text"] if ended else f"handoff of {role} {verb}"
-    _then_show(ctx, detail, as_json, f"{detail['ref']}: {message}.")
-
-
-@app.command()
 def log(
     ctx: typer.Context,
     incident: Inc,
@@ -429,72 +351,6 @@ def done(
     _then_show(ctx, detail, as_json, f"{detail['ref']}: task {number} done.")
 
 
-freeze_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
-app.add_typer(
-    freeze_app,
-    name="freeze",
-    help="Freeze deploys (`muster freeze --why TEXT`), or ask (`muster freeze status`).",
-)
-
-
-@freeze_app.callback()
-def freeze(
-    ctx: typer.Context,
-    service: Annotated[
-        str | None, typer.Option(help="one service (default: every service)")
-    ] = None,
-    why: Annotated[str | None, typer.Option("--why", help="why deploys must wait")] = None,
-) -> None:
-    """Stop deploys to a service, or to every service."""
-    no_blank_service(service)
-    if ctx.invoked_subcommand:
-        return
-    if not why:
-        fail("say why deploys are frozen", "muster freeze [--service S] --why TEXT")
-    status = call(ctx, "POST", "/freezes", body={"service": service, "why": why})
-    typer.secho(f"Deploys to {status['service'] or 'every service'} are frozen.", bold=True)
-
-
-@freeze_app.command("status")
-def freeze_status(
-    ctx: typer.Context,
-    service: Annotated[str | None, typer.Option(help="the service about to be deployed")] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Exit 0 if a deploy may go out, 3 if it must wait (for CI/CD pipelines)."""
-    no_blank_service(service)
-    status = call(ctx, "GET", "/freeze", params={"service": service} if service else None)
-    if as_json:
-        typer.echo(json.dumps(status, indent=2))
-    elif status["frozen"]:
-        for f in status["freezes"]:
-            where = f["service"] or "every service"
-            typer.secho(
-                f"FROZEN: {where}: {f['reason']} (since {f['since'][:16]}Z, by {f['by']})",
-                fg="red",
-                bold=True,
-            )
-    else:
-        typer.echo(f"clear: deploys to {status['service'] or 'every service'} may go out")
-    if status["frozen"]:
-        raise typer.Exit(3)
-
-
-@app.command()
-def unfreeze(
-    ctx: typer.Context,
-    service: Annotated[
-        str | None, typer.Option(help="one service (default: the every-service freeze)")
-    ] = None,
-) -> None:
-    """Lift a freeze."""
-    no_blank_service(service)
-    status = call(ctx, "DELETE", "/freezes", params={"service": service} if service else None)
-    typer.secho(f"Lifted the freeze on {status['service'] or 'every service'}.", bold=True)
-    for left in status["freezes"]:
-        typer.echo(f"Still frozen: {left['service'] or 'every service'}: {left['reason']}")
-
-
 @app.command()
 def whoami(ctx: typer.Context) -> None:
     """Who the server thinks you are."""
@@ -502,14 +358,16 @@ def whoami(ctx: typer.Context) -> None:
     typer.echo(me["handle"] + (" (admin)" if me["admin"] else ""))
 
 
+def load_commands() -> typer.Typer:
+    """The complete `muster` app: the modules beside this one add their commands on import."""
+    from muster.cli import admin, comms, freeze, handoffs, ops  # noqa: F401
+
+    return app
+
+
 def run() -> None:
     """Console entry point."""
-    from muster.cli import (  # noqa: F401  (register their commands)
-        admin,
-        comms,
-        ops,
-    )
-
+    load_commands()
     try:
         app()
     except KeyboardInterrupt:
