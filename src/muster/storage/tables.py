@@ -249,3 +249,9 @@ subscribers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("unsubscribed_at", UTCDateTime),
 )
+
+# --- web sign-in (issue 4): migration 0003 ---
+
+# --- alerts (issue 5): migration 0004 ---
+
+# --- paging, on-call overrides, deploys (issue 5): migration 0005 ---
