@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from muster.actions.base import (
     Actor,
     Pen,
@@ -54,114 +56,149 @@ def declare(
     now = rt.clock()
     with rt.db.transaction() as conn:
         pif = plan_in_force(rt, conn)
-        plan = pif.plan
-        level = require_severity(plan, severity)
-        chosen = _services(pif, services or [])
         occurred = resolve_at(at, now, pif.tz)
-        roles = _staff(pif, chosen, occurred)
-        number = incidents.next_number(conn)
-        incident_id = incidents.insert_incident(
+        declared, queued = declare_in(
             conn,
-            number=number,
+            pif,
+            actor,
+            now,
             title=title,
-            severity=level,
+            severity=severity,
+            services=services or [],
             impact=impact,
+            occurred=occurred,
             drill=drill,
             private=private,
-            plan_version=pif.version,
-            declared_by=actor.handle,
-            declared_at=now,
-            last_seq=0,
-            detected_at=occurred,
-            # The commander declaring it has taken it; otherwise the commander acknowledges.
-            acknowledged_at=occurred if actor.handle == roles[Role.commander][0] else None,
         )
-        incidents.add_services(conn, incident_id, chosen)
-        incidents.add_roles(conn, incident_id, roles)
-        pen = Pen(conn, incident_id, actor.handle, now)
-        flags = [f for f, on in (("drill", drill), ("private", private)) if on]
+    if queued:
+        rt.wake.set()
+    return declared
+
+
+def declare_in(
+    conn: Connection,
+    pif: PlanInForce,
+    actor: Actor,
+    now: datetime,
+    *,
+    title: str,
+    severity: str,
+    services: list[str],
+    impact: str,
+    occurred: datetime,
+    drill: bool = False,
+    private: bool = False,
+) -> tuple[Declared, bool]:
+    """Declare inside the caller's transaction (a person's declaration, or alerts opening one).
+
+    Returns the declaration and whether notifications were queued (the caller wakes the worker
+    after its commit)."""
+    plan = pif.plan
+    level = require_severity(plan, severity)
+    chosen = _services(pif, services)
+    roles = _staff(pif, chosen, occurred)
+    number = incidents.next_number(conn)
+    incident_id = incidents.insert_incident(
+        conn,
+        number=number,
+        title=title,
+        severity=level,
+        impact=impact,
+        drill=drill,
+        private=private,
+        plan_version=pif.version,
+        declared_by=actor.handle,
+        declared_at=now,
+        last_seq=0,
+        detected_at=occurred,
+        # The commander declaring it has taken it; otherwise the commander acknowledges.
+        acknowledged_at=occurred if actor.handle == roles[Role.commander][0] else None,
+    )
+    incidents.add_services(conn, incident_id, chosen)
+    incidents.add_roles(conn, incident_id, roles)
+    pen = Pen(conn, incident_id, actor.handle, now)
+    flags = [f for f, on in (("drill", drill), ("private", private)) if on]
+    pen.write(
+        EntryKind.declared,
+        f"{reference(number)} declared: {level} {title}"
+        + (f" ({', '.join(flags)})" if flags else ""),
+        at=occurred,
+        data={
+            "severity": level,
+            "services": chosen,
+            "plan_version": pif.version,
+            "flags": flags,
+        },
+    )
+    marks = [Milestone.detected]
+    if actor.handle == roles[Role.commander][0]:
+        marks.append(Milestone.acknowledged)
+    for milestone in marks:
         pen.write(
-            EntryKind.declared,
-            f"{reference(number)} declared: {level} {title}"
-            + (f" ({', '.join(flags)})" if flags else ""),
-            at=occurred,
-            data={
-                "severity": level,
-                "services": chosen,
-                "plan_version": pif.version,
-                "flags": flags,
-            },
+            EntryKind.milestone, f"{milestone}", at=occurred, data={"milestone": str(milestone)}
         )
-        marks = [Milestone.detected]
-        if actor.handle == roles[Role.commander][0]:
-            marks.append(Milestone.acknowledged)
-        for milestone in marks:
-            pen.write(
-                EntryKind.milestone, f"{milestone}", at=occurred, data={"milestone": str(milestone)}
-            )
-        for role, (holder, backup) in roles.items():
-            pen.write(
-                EntryKind.role,
-                f"{holder} is {role} (backup: {backup or 'none'})",
-                at=occurred,
-                data={"role": str(role), "holder": holder, "backup": backup},
-            )
-        if impact:
-            pen.write(EntryKind.impact, impact, at=occurred)
-        frozen = [s for s in chosen if plan.service(s).freeze_on_incident]  # type: ignore[union-attr]
-        for service in frozen:
-            records.start_freeze(
-                conn,
-                service=service,
-                reason="a private incident is open" if private else f"{reference(number)} is open",
-                by=actor.handle,
-                at=occurred,
-                incident_id=incident_id,
-            )
-            pen.write(
-                EntryKind.freeze,
-                f"deploys frozen on {service}",
-                at=occurred,
-                data={"service": service, "frozen": True},
-            )
-        for action in FIRST_ACTIONS:
-            owner = roles[action.owner][0]
-            task_no = records.add_task(conn, incident_id, title=action.title, owner=owner, at=now)
+    for role, (holder, backup) in roles.items():
+        pen.write(
+            EntryKind.role,
+            f"{holder} is {role} (backup: {backup or 'none'})",
+            at=occurred,
+            data={"role": str(role), "holder": holder, "backup": backup},
+        )
+    if impact:
+        pen.write(EntryKind.impact, impact, at=occurred)
+    frozen = [s for s in chosen if plan.service(s).freeze_on_incident]  # type: ignore[union-attr]
+    for service in frozen:
+        records.start_freeze(
+            conn,
+            service=service,
+            reason="a private incident is open" if private else f"{reference(number)} is open",
+            by=actor.handle,
+            at=occurred,
+            incident_id=incident_id,
+        )
+        pen.write(
+            EntryKind.freeze,
+            f"deploys frozen on {service}",
+            at=occurred,
+            data={"service": service, "frozen": True},
+        )
+    for action in FIRST_ACTIONS:
+        owner = roles[action.owner][0]
+        task_no = records.add_task(conn, incident_id, title=action.title, owner=owner, at=now)
+        pen.write(
+            EntryKind.task,
+            f"task {task_no} for {owner}: {action.title}",
+            at=occurred,
+            data={"task": task_no, "owner": owner},
+        )
+        if action.done_by_freeze and frozen:
+            task = records.task(conn, incident_id, task_no)
+            assert task is not None
+            records.finish_task(conn, task.id, by=actor.handle, at=now)
             pen.write(
                 EntryKind.task,
-                f"task {task_no} for {owner}: {action.title}",
+                f"done: task {task_no}: {action.title} (deploys frozen on {', '.join(frozen)})",
                 at=occurred,
-                data={"task": task_no, "owner": owner},
+                data={"task": task_no, "done": True},
             )
-            if action.done_by_freeze and frozen:
-                task = records.task(conn, incident_id, task_no)
-                assert task is not None
-                records.finish_task(conn, task.id, by=actor.handle, at=now)
-                pen.write(
-                    EntryKind.task,
-                    f"done: task {task_no}: {action.title} (deploys frozen on {', '.join(frozen)})",
-                    at=occurred,
-                    data={"task": task_no, "done": True},
-                )
-        names = ", ".join(f"{role} {holder}" for role, (holder, _) in roles.items())
-        headline = f"{reference(number)} {level}: {title}"
-        facts = f"{headline}\n{names}.\nImpact: {impact or 'not stated yet'}." + (
-            f"\nServices: {', '.join(chosen)}." if chosen else ""
+    names = ", ".join(f"{role} {holder}" for role, (holder, _) in roles.items())
+    headline = f"{reference(number)} {level}: {title}"
+    facts = f"{headline}\n{names}.\nImpact: {impact or 'not stated yet'}." + (
+        f"\nServices: {', '.join(chosen)}." if chosen else ""
+    )
+    out = Outgoing(conn, plan, now, incident_id, number, drill=drill)
+    for role, (holder, _) in roles.items():
+        out.to_people(
+            [holder],
+            "declared",
+            str(role),
+            f"You are {role} of {headline}",
+            facts + f"\n\n`muster show {reference(number)}` has the record.",
         )
-        out = Outgoing(conn, plan, now, incident_id, number, drill=drill)
-        for role, (holder, _) in roles.items():
-            out.to_people(
-                [holder],
-                "declared",
-                str(role),
-                f"You are {role} of {headline}",
-                facts + f"\n\n`muster show {reference(number)}` has the record.",
-            )
-        if not private:
-            out.to_channels("internal", "declared", "channel", f"Declared {headline}", facts)
-    if out.queued:
-        rt.wake.set()
-    return Declared(number, warnings({role: holder for role, (holder, _) in roles.items()}))
+    if not private:
+        out.to_channels("internal", "declared", "channel", f"Declared {headline}", facts)
+    holders = {role: holder for role, (holder, _) in roles.items()}
+    return Declared(number, warnings(holders)), bool(out.queued)
 
 
 def _services(pif: PlanInForce, names: list[str]) -> list[str]:
