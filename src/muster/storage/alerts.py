@@ -1,0 +1,286 @@
+"""Integration secrets, alerts and alert groups. Never commits.
+
+Ingest is the hot path (a storm is thousands of alerts a second), so each request costs a
+fixed number of statements whatever its size: one SELECT of the batch's known fingerprints
+and one multi-row upsert, plus the group's row.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from muster.storage.tables import alert_groups, alerts, incidents, integration_secrets
+
+# Secrets -----------------------------------------------------------------------------------
+
+
+def secrets(conn: Connection) -> dict[str, str]:
+    return {row.name: row.secret for row in conn.execute(select(integration_secrets))}
+
+
+def secret(conn: Connection, name: str) -> str | None:
+    return conn.execute(
+        select(integration_secrets.c.secret).where(integration_secrets.c.name == name)
+    ).scalar_one_or_none()
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def add_secret(conn: Connection, name: str, value: str, at: datetime) -> bool:
+    """Store a first secret for `name`; False if one exists (two admins listing at once)."""
+    statement = (
+        _insert(conn, integration_secrets)
+        .values(name=name, secret=value, created_at=at)
+        .on_conflict_do_nothing(index_elements=[integration_secrets.c.name])
+        .returning(integration_secrets.c.name)
+    )
+    return conn.execute(statement).first() is not None
+
+
+def replace_secret(conn: Connection, name: str, value: str, at: datetime) -> None:
+    statement = _insert(conn, integration_secrets).values(name=name, secret=value, created_at=at)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[integration_secrets.c.name],
+            set_={"secret": value, "created_at": at},
+        )
+    )
+
+
+def fresh_plans(conn: Connection) -> None:
+    """On PostgreSQL, plan this transaction's queries for their own values. Prepared
+    statements otherwise keep a generic plan chosen while the table was small (a storm
+    starts on an empty table), and the batch lookup then scans every alert."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+# Groups ------------------------------------------------------------------------------------
+
+
+def open_group(conn: Connection, integration: str, key: str) -> Row[Any] | None:
+    """The open group for `key` with its incident's number, flags and resolution, locked
+    until commit: requests for one group take turns."""
+    return conn.execute(
+        select(
+            alert_groups,
+            incidents.c.number,
+            incidents.c.resolved_at,
+            incidents.c.drill,
+            incidents.c.private,
+        )
+        .outerjoin(incidents, incidents.c.id == alert_groups.c.incident_id)
+        .where(
+            alert_groups.c.integration == integration,
+            alert_groups.c.key == key,
+            alert_groups.c.closed_at.is_(None),
+        )
+        .with_for_update(of=alert_groups)
+    ).first()
+
+
+def insert_group(conn: Connection, **values: Any) -> int | None:
+    """A new open group's id, or None if another request opened the same one first."""
+    statement = (
+        _insert(conn, alert_groups)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[alert_groups.c.integration, alert_groups.c.key],
+            index_where=alert_groups.c.closed_at.is_(None),
+        )
+        .returning(alert_groups.c.id)
+    )
+    found = conn.execute(statement).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def update_group(conn: Connection, group_id: int, **values: Any) -> None:
+    conn.execute(update(alert_groups).where(alert_groups.c.id == group_id).values(**values))
+
+
+def group(conn: Connection, group_id: int, *, lock: bool = False) -> Row[Any] | None:
+    """One group with its incident's number and flags (as `open_group`)."""
+    query = (
+        select(
+            alert_groups,
+            incidents.c.number,
+            incidents.c.resolved_at,
+            incidents.c.drill,
+            incidents.c.private,
+        )
+        .outerjoin(incidents, incidents.c.id == alert_groups.c.incident_id)
+        .where(alert_groups.c.id == group_id)
+    )
+    return conn.execute(query.with_for_update(of=alert_groups) if lock else query).first()
+
+
+def listing(
+    conn: Connection, *, open_only: bool, limit: int, group_id: int | None = None
+) -> list[Row[Any]]:
+    """Groups (or the one `group_id`), open ones first and newest first, with their firing
+    and total counts."""
+    firing = func.sum(case((alerts.c.status == "firing", 1), else_=0))
+    counts = (
+        select(
+            alerts.c.group_id,
+            func.count().label("total"),
+            firing.label("firing"),
+        )
+        .group_by(alerts.c.group_id)
+        .subquery()
+    )
+    query = select(
+        alert_groups,
+        func.coalesce(counts.c.total, 0).label("total"),
+        func.coalesce(counts.c.firing, 0).label("firing"),
+    ).outerjoin(counts, counts.c.group_id == alert_groups.c.id)
+    if open_only:
+        query = query.where(alert_groups.c.closed_at.is_(None))
+    if group_id is not None:
+        query = query.where(alert_groups.c.id == group_id)
+    closed_last = case((alert_groups.c.closed_at.is_(None), 0), else_=1)
+    return list(conn.execute(query.order_by(closed_last, alert_groups.c.id.desc()).limit(limit)))
+
+
+# Alerts ------------------------------------------------------------------------------------
+
+
+def known(conn: Connection, integration: str, fingerprints: Sequence[str]) -> dict[str, Row[Any]]:
+    """The stored state of those of `fingerprints` seen before, in one query."""
+    rows = conn.execute(
+        select(alerts.c.fingerprint, alerts.c.status, alerts.c.incident_id).where(
+            alerts.c.integration == integration, alerts.c.fingerprint.in_(fingerprints)
+        )
+    )
+    return {str(row.fingerprint): row for row in rows}  # type: ignore[misc]
+
+
+#: The columns of an upserted alert, in the order `upsert` takes each row's values.
+ALERT_COLUMNS = (
+    "integration",
+    "fingerprint",
+    "group_id",
+    "incident_id",
+    "status",
+    "name",
+    "service",
+    "severity",
+    "labels",
+    "annotations",
+    "url",
+    "starts_at",
+    "ends_at",
+    "first_received_at",
+    "last_received_at",
+    "received",
+)
+_KEPT = {"integration", "fingerprint", "first_received_at", "received"}
+
+
+#: Rows per statement: well under both databases' limits on bound parameters.
+CHUNK = 500
+
+
+@functools.cache
+def _upsert_sql(dialect: str, count: int) -> str:
+    """One INSERT of `count` rows that updates those already known."""
+    mark = "%s" if dialect == "postgresql" else "?"
+    json_mark = f"CAST({mark} AS JSON)" if dialect == "postgresql" else mark
+    marks = [json_mark if c in ("labels", "annotations") else mark for c in ALERT_COLUMNS]
+    row = f"({', '.join(marks)})"
+    changed = ", ".join(f"{c} = excluded.{c}" for c in ALERT_COLUMNS if c not in _KEPT)
+    return (
+        f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) VALUES {', '.join([row] * count)} "
+        f"ON CONFLICT (integration, fingerprint) DO UPDATE SET {changed}, "
+        "received = alerts.received + 1"
+    )
+
+
+_PG_TYPES = {
+    "group_id": "INTEGER",
+    "incident_id": "INTEGER",
+    "received": "INTEGER",
+    "labels": "JSON",
+    "annotations": "JSON",
+    "url": "TEXT",
+    "starts_at": "TIMESTAMP",
+    "ends_at": "TIMESTAMP",
+    "first_received_at": "TIMESTAMP",
+    "last_received_at": "TIMESTAMP",
+}
+_PG_UPSERT = (
+    f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(%s AS {_PG_TYPES.get(c, 'VARCHAR')}[])" for c in ALERT_COLUMNS)
+    + ") ON CONFLICT (integration, fingerprint) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ALERT_COLUMNS if c not in _KEPT)
+    + ", received = alerts.received + 1"
+)
+
+
+def stored_time(conn: Connection, moment: datetime | None) -> Any:
+    """A time as `UTCDateTime` stores it (naive UTC; on SQLite the text SQLAlchemy writes),
+    for the raw upsert below."""
+    if moment is None:
+        return None
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    return naive if conn.dialect.name == "postgresql" else naive.isoformat(" ", "microseconds")
+
+
+def upsert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert new alerts and update known ones (status, times, group, count): one statement
+    per `CHUNK` rows. This is the storm's hot path, so it is plain SQL over
+    values made ready by the caller (`ALERT_COLUMNS` order, JSON as text, times through
+    `stored_time`): SQLAlchemy's per-value processing cost more than the database did.
+    `rows` must hold each fingerprint once, sorted by it, so that two requests sharing alerts
+    lock their rows in the same order and cannot deadlock."""
+    if conn.dialect.name == "postgresql":  # one array per column: a short statement
+        conn.exec_driver_sql(_PG_UPSERT, tuple(list(column) for column in zip(*rows, strict=True)))
+        return
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        values = tuple(value for row in chunk for value in row)
+        conn.exec_driver_sql(_upsert_sql(conn.dialect.name, len(chunk)), values)
+
+
+def attach(conn: Connection, group_id: int, incident_id: int) -> int:
+    """Point a group's alerts at an incident; returns how many."""
+    result = conn.execute(
+        update(alerts).where(alerts.c.group_id == group_id).values(incident_id=incident_id)
+    )
+    return int(result.rowcount)
+
+
+def still_firing(conn: Connection, *, incident_id: int | None = None, group_id: int = 0) -> int:
+    """How many alerts of an incident (or, without one, of a group) are firing."""
+    where = alerts.c.incident_id == incident_id if incident_id else alerts.c.group_id == group_id
+    return int(
+        conn.execute(
+            select(func.count()).where(and_(where, alerts.c.status == "firing"))
+        ).scalar_one()
+    )
+
+
+def of_group(conn: Connection, group_id: int, limit: int) -> list[Row[Any]]:
+    """A group's alerts, firing first, most recently received first."""
+    resolved_last = case((alerts.c.status == "firing", 0), else_=1)
+    return list(
+        conn.execute(
+            select(alerts)
+            .where(alerts.c.group_id == group_id)
+            .order_by(resolved_last, alerts.c.last_received_at.desc(), alerts.c.id)
+            .limit(limit)
+        )
+    )
+
+
+def names_of_group(conn: Connection, group_id: int) -> list[str]:
+    return list(conn.scalars(select(alerts.c.name).where(alerts.c.group_id == group_id)))

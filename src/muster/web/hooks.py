@@ -1,0 +1,100 @@
+"""Inbound webhooks under /hooks/: one per integration of the plan, and the benchmark's ceiling.
+
+    POST /hooks/{integration}            secret in `Authorization: Bearer SECRET`
+    POST /hooks/{integration}/{secret}   secret in the path, for tools that cannot set headers
+    GET  /hooks/hello                    no database work at all: the ceiling that
+                                         bench/alert_ingest.py compares the hooks with
+
+The body is read here with a size cap (413), then everything else (secret, JSON, the
+alerts) runs in the thread pool, so a storm never blocks the event loop. The answer is 200
+only after the alerts are committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from muster.actions import alerts
+from muster.actions.base import Runtime
+from muster.errors import MusterError
+
+#: Largest body accepted: Alertmanager sends a group's alerts at once, and 1 MB holds
+#: thousands of them.
+MAX_BODY = 1024 * 1024
+
+router = APIRouter(prefix="/hooks", tags=["hooks"])
+
+
+class PayloadTooLarge(MusterError):
+    status = 413
+    title = "Payload too large"
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the body is larger than {MAX_BODY // 1024} KB",
+        hint="send fewer alerts per request (Alertmanager: lower max_alerts in webhook_configs)",
+        field="body",
+    )
+
+
+async def _body(request: Request) -> bytes:
+    """The body, refused past MAX_BODY whether or not the sender declared its length."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(
+    request: Request, integration: str, bearer: str | None, path_secret: str | None
+) -> JSONResponse:
+    rt: Runtime = request.app.state.runtime
+    body = await _body(request)
+    done = await run_in_threadpool(
+        alerts.receive, rt, integration, bearer=bearer, path_secret=path_secret, body=body
+    )
+    return JSONResponse(asdict(done))
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return None
+
+
+@router.get("/hello", summary="No database work: the ceiling for the hooks' benchmark")
+async def hello() -> PlainTextResponse:
+    return PlainTextResponse("hello")
+
+
+@router.post(
+    "/{integration}",
+    summary="Alerts from an integration whose secret travels as a bearer token",
+)
+async def receive(
+    integration: str,
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    return await _receive(request, integration, _bearer(authorization), None)
+
+
+@router.post(
+    "/{integration}/{secret}",
+    summary="Alerts from an integration whose secret is the last path segment",
+)
+async def receive_with_path_secret(integration: str, secret: str, request: Request) -> JSONResponse:
+    return await _receive(request, integration, None, secret)
