@@ -1,0 +1,199 @@
+"""Paging end to end: declaration pages the on-call commander by webhook and mail with an ack
+link; unacknowledged pages escalate step by step; any acknowledgement stops it; two workers
+never page twice; low severities wait for working hours. The clock is the test's."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from muster.jobs.escalate import escalate
+from muster.storage.tables import outbox, pages
+from paging.pagingkit import ACK_LINK, Mailbox, Receiver, work
+
+# At the test clock (Friday 2026-11-20 18:00 Berlin) dan is the on-call commander, alice his
+# backup; erin is the fixer for auth (an owner), carol the communicator.
+
+
+def declare(team: Any, severity: str = "SEV1", who: str = "carol") -> dict[str, Any]:
+    answer = team.api(who).post(
+        "/api/v1/incidents",
+        json={"title": "Logins failing", "severity": severity, "services": ["auth"]},
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def page_texts(team: Any, ref: str = "INC-1") -> list[str]:
+    timeline = team.api().get(f"/api/v1/incidents/{ref}/timeline").json()
+    return [e["text"] for e in timeline if e["kind"] == "page"]
+
+
+def test_declaring_pages_the_on_call_commander_by_webhook_and_mail_with_an_ack_link(
+    paged: Any, receiver: Receiver, mailbox: Mailbox
+) -> None:
+    declare(paged)
+
+    assert work(paged.rt) == 1
+
+    [hit] = receiver.pages()
+    assert hit.path == "/dan"
+    assert hit.title == "PAGE INC-1 SEV1: Logins failing"
+    assert "muster ack INC-1" in hit.message
+    [mail] = mailbox.pages_to("dan@example.com")
+    mail_link = ACK_LINK.search(mailbox.text(mail))
+    hook_link = ACK_LINK.search(hit.message)
+    assert mail_link and hook_link and mail_link.group(1) == hook_link.group(1)
+    assert page_texts(paged) == ["paged dan (commander) through 2 contacts"]
+    assert work(paged.rt) == 0  # nothing more until the backup's turn
+    assert len(receiver.pages()) == 1
+
+
+def test_unacknowledged_pages_escalate_step_by_step_until_the_link_is_confirmed(
+    paged: Any, receiver: Receiver, mailbox: Mailbox, clock: Any
+) -> None:
+    declare(paged)
+    work(paged.rt)
+    clock.advance(minutes=4, seconds=59)
+    assert work(paged.rt) == 0
+
+    clock.advance(seconds=1)  # 5 minutes unacknowledged: the commander's backup
+    assert work(paged.rt) == 1
+    assert [h.path for h in receiver.pages()] == ["/dan", "/alice"]
+
+    clock.advance(minutes=10)  # 15 minutes: carol, erin and the #leadership channel
+    assert work(paged.rt) == 3
+    assert sorted(h.path for h in receiver.pages()[2:]) == ["/carol", "/erin", "/leadership"]
+    texts = page_texts(paged)
+    assert "not acknowledged after 5m: escalating to step 2 of 3: alice (commander-backup)" in texts
+    assert (
+        "not acknowledged after 15m: escalating to step 3 of 3: carol (named in the escalation), "
+        "erin (named in the escalation), #leadership (via)" in texts
+    )
+
+    # A mail scanner fetching the link acknowledges nothing; the button does.
+    [token] = ACK_LINK.findall(receiver.pages("erin")[0].message)
+    shown = paged.client.get(f"/ack/{token}")
+    assert shown.status_code == 200
+    assert '<form method="post"' in shown.text and "erin, you were paged" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    assert paged.api().get("/api/v1/incidents/INC-1").json()["phase"] == "detection"
+
+    clock.advance(minutes=1)
+    confirmed = paged.client.post(f"/ack/{token}")
+    assert confirmed.status_code == 200 and "Acknowledged by erin" in confirmed.text
+    detail = paged.api().get("/api/v1/incidents/INC-1").json()
+    assert detail["phase"] == "triage"
+    assert detail["milestones"]["acknowledged"] == clock.now.isoformat().replace("+00:00", "Z")
+    assert detail["timeline"][-1]["text"] == (
+        "pages acknowledged by erin; escalation stopped (paged: #leadership, alice, carol, dan, "
+        "erin)"
+    )
+    assert paged.client.post(f"/ack/{token}").status_code == 200  # a second click is harmless
+
+    clock.advance(hours=2)
+    assert work(paged.rt) == 0
+    assert len(receiver.pages()) == 5
+    with paged.rt.db.read() as conn:
+        unacked = conn.scalar(
+            select(func.count()).select_from(pages).where(pages.c.acknowledged_at.is_(None))
+        )
+    assert unacked == 0
+
+
+def test_muster_ack_stops_the_escalation_and_says_so_once(
+    paged: Any, receiver: Receiver, clock: Any
+) -> None:
+    declare(paged)
+    work(paged.rt)
+    clock.advance(minutes=2)
+
+    out = paged.ok("ack", "INC-1", who="dan")
+    assert out.startswith("INC-1 acknowledged; phase triage.")
+    again = paged.ok("ack", "INC-1", who="alice")
+    assert again == "INC-1 was already acknowledged at 18:02 (team time).\n"
+    clock.advance(minutes=30)
+    assert work(paged.rt) == 0
+    assert [h.path for h in receiver.pages()] == ["/dan"]
+    assert page_texts(paged)[-1] == "pages acknowledged by dan; escalation stopped (paged: dan)"
+
+
+def test_a_commander_who_declares_has_acknowledged_and_is_not_paged(
+    paged: Any, receiver: Receiver, clock: Any
+) -> None:
+    declare(paged, who="dan")
+    clock.advance(minutes=20)
+    assert work(paged.rt) == 0
+    assert receiver.pages() == []
+
+
+def test_two_workers_at_once_never_page_anyone_twice(
+    paged: Any, receiver: Receiver, clock: Any
+) -> None:
+    for _ in range(3):
+        declare(paged)
+    clock.advance(minutes=16)  # every step of every incident is due at once
+    start = threading.Barrier(4)
+    sent: list[int] = []
+
+    def worker(name: str) -> None:
+        start.wait()
+        for _ in range(3):
+            sent.append(escalate(paged.rt, name))
+
+    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    per_incident = 1 + 1 + 3  # dan; alice; carol, erin and #leadership
+    assert sum(sent) == 3 * per_incident
+    with paged.rt.db.read() as conn:
+        page_rows = conn.scalar(select(func.count()).select_from(pages))
+        messages = conn.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.event == "page")
+        )
+    assert page_rows == 3 * per_incident
+    assert messages == 3 * (4 * 2 + 1)  # four people with two contacts each, one channel
+
+
+def test_a_low_severity_on_saturday_waits_for_monday_morning_in_berlin(
+    paged: Any, receiver: Receiver, clock: Any
+) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    clock.set(datetime(2026, 11, 21, 14, 0, tzinfo=berlin))  # Saturday afternoon
+    declare(paged, severity="SEV3")
+    assert page_texts(paged) == [
+        "pages to dan (commander) wait for working hours: Mon 2026-11-23 09:00 Europe/Berlin"
+    ]
+    clock.set(datetime(2026, 11, 23, 8, 59, tzinfo=berlin))
+    assert work(paged.rt) == 0
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=berlin))
+    assert work(paged.rt) == 1
+    assert [h.path for h in receiver.pages()] == ["/dan"]
+    clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=berlin))  # the backup 5m after, not at 9:00
+    assert work(paged.rt) == 1
+    assert [h.path for h in receiver.pages()] == ["/dan", "/alice"]
+    assert clock.now.astimezone(UTC).hour == 8  # 09:05 CET is 08:05 UTC
+
+
+def test_bad_acknowledgements_are_refused_and_never_500(paged: Any) -> None:
+    for method in ("get", "post"):
+        answer = getattr(paged.client, method)("/ack/not-a-token")
+        assert answer.status_code == 404 and "unknown" in answer.text
+        assert answer.headers["content-type"].startswith("text/html")
+        assert getattr(paged.client, method)("/ack/" + "x" * 101).status_code == 422
+    api = paged.api("alice")
+    assert api.post("/api/v1/incidents/INC-9/ack").status_code == 404
+    assert api.post("/api/v1/incidents/nope/ack").status_code == 422
+    declare(paged)
+    assert api.post("/api/v1/incidents/INC-1/ack", json={"at": "tomorrow"}).status_code == 422
+    assert api.post("/api/v1/incidents/INC-1/ack", json={"when": "now"}).status_code == 422
+    first = api.post("/api/v1/incidents/INC-1/ack")
+    assert first.status_code == 200 and first.json()["already"] is False
+    assert api.post("/api/v1/incidents/INC-1/ack").json()["already"] is True
