@@ -23,6 +23,8 @@ run: $(STAMP)
 	@echo "  In another terminal:"
 	@echo "    export MUSTER_URL=http://127.0.0.1:8000 MUSTER_TOKEN=$$(cat $(DEMO)/admin-token) PATH=$$PWD/$(BIN):\$$PATH"
 	@echo "    muster declare \"Logins failing\" --severity SEV1 --service auth"
+	@echo "  Web app: set a password, then sign in at http://127.0.0.1:8000/signin"
+	@echo "    MUSTER_DATABASE_URL=$(DEMO_DB) $(BIN)/muster user set-password carol"
 	@echo ""
 	MUSTER_DATABASE_URL=$(DEMO_DB) $(BIN)/muster serve --plan $(DEMO)/muster.yaml
 

@@ -19,10 +19,15 @@ class Settings:
                          postgresql+psycopg://USER@HOST:PORT/DB
     MUSTER_STATUS_MAIL   mailto://... (Apprise) for mail to status-page subscribers; unset:
                          subscribers get no mail
+    MUSTER_PUBLIC_URL    https://muster.example.com: where people reach this server, for the
+                         links in messages (page acknowledgement, calendar feeds) and the hook
+                         URLs `muster integrations` shows; unset: the links are relative paths
+                         and say so (hook URLs use the address the request came in on)
     """
 
     database_url: str = DEFAULT_DATABASE_URL
     status_mail: str | None = None
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -30,7 +35,22 @@ class Settings:
         return cls(
             database_url=normalise_database_url(env.get("MUSTER_DATABASE_URL", "")),
             status_mail=_status_mail(env.get("MUSTER_STATUS_MAIL", "")),
+            public_url=_public_url(env.get("MUSTER_PUBLIC_URL", "")),
         )
+
+
+def _public_url(url: str) -> str | None:
+    """The server's address as people reach it, without a trailing slash."""
+    url = url.strip().rstrip("/")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
+        raise InvalidInput(
+            f"MUSTER_PUBLIC_URL={url!r} is not a web address",
+            hint="use the address people open, like https://muster.example.com",
+            field="MUSTER_PUBLIC_URL",
+        )
+    return url
 
 
 def _status_mail(url: str) -> str | None:

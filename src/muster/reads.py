@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +20,14 @@ from muster.actions.base import (
     rollback_paths,
     viewer,
 )
+from muster.actions.deploys import rollback_warning
 from muster.actions.freeze import resolve_service
 from muster.domain.hats import hats, warnings, wearers
 from muster.domain.milestones import durations, is_open, phase_of
 from muster.domain.questions import likely_duplicates
 from muster.domain.records import Track
 from muster.domain.roles import Role
+from muster.plan import Plan
 from muster.storage import comms, incidents, records, timeline
 
 
@@ -70,6 +73,7 @@ class RollbackView(BaseModel):
     service: str
     runbook: str | None
     last_tested: str | None
+    warning: str | None = None  # never tested, or not in the last 90 days
 
 
 class UpdateView(BaseModel):
@@ -175,13 +179,69 @@ def list_incidents(
     return [IncidentSummary(**_summary(r, services[r.id], roles[r.id])) for r in rows]
 
 
+class BoardRow(IncidentSummary):
+    """A line of the incidents page: the summary, whether the viewer is in it, and the next
+    update due on any track (None when resolved or nothing is due)."""
+
+    mine: bool
+    next_update_at: datetime | None
+    next_update_state: str | None  # upcoming, due, overdue
+
+
+def incident_board(
+    rt: Runtime,
+    actor: Actor,
+    *,
+    open_only: bool = False,
+    severity: str = "",
+    service: str = "",
+    mine: bool = False,
+    limit: int = 200,
+) -> list[BoardRow]:
+    """The `limit` newest incidents `actor` may see, open first, then filtered: by severity
+    and service (ignoring case), and `mine` (declared by, or holding or backing up a role)."""
+    with rt.db.read() as conn:
+        rows = incidents.listing(conn, viewer=viewer(actor), open_only=open_only, limit=limit)
+        ids = [r.id for r in rows]
+        services = incidents.services_of(conn, ids)
+        roles = incidents.roles_of(conn, ids)
+        posted = comms.updates_of(conn, ids)
+        board = []
+        for row in rows:
+            summary = _summary(row, services[row.id], roles[row.id])
+            holders = {role: r.holder for role, r in roles[row.id].items()}
+            people = set(wearers(holders).values()) | {row.declared_by}
+            people |= {r.backup for r in roles[row.id].values() if r.backup}
+            if severity and row.severity.casefold() != severity.strip().casefold():
+                continue
+            if service and service.strip().casefold() not in services[row.id]:
+                continue
+            if mine and actor.handle not in people:
+                continue
+            pif = plan_in_force(rt, conn, row.plan_version)
+            due = [c for c in _clocks(rt, pif, row, posted[row.id]) if c.due_at is not None]
+            soonest = min(due, key=lambda c: c.due_at or row.declared_at) if due else None
+            board.append(
+                BoardRow(
+                    **summary,
+                    mine=actor.handle in people,
+                    next_update_at=soonest.due_at if soonest else None,
+                    next_update_state=soonest.state if soonest else None,
+                )
+            )
+    return board
+
+
 def incident_detail(rt: Runtime, actor: Actor, ref: str | int) -> IncidentDetail:
     with rt.db.read() as conn:
         row = load_incident(conn, ref, actor)
         return _detail(rt, conn, row, actor)
 
 
-def _detail(rt: Runtime, conn: Connection, row: Row[Any], actor: Actor) -> IncidentDetail:
+def _detail(
+    rt: Runtime, conn: Connection, row: Row[Any], actor: Actor, *, with_timeline: bool = True
+) -> IncidentDetail:
+    """Everything about one incident; without the timeline when the caller pages it itself."""
     pif = plan_in_force(rt, conn, row.plan_version)
     services = incidents.services_of(conn, [row.id])[row.id]
     role_rows = incidents.roles_of(conn, [row.id])[row.id]
@@ -223,7 +283,13 @@ def _detail(rt: Runtime, conn: Connection, row: Row[Any], actor: Actor) -> Incid
             for t in records.tasks_of(conn, row.id)
         ],
         freezes=_freezes(conn, actor, services),
-        rollback=[RollbackView(**path) for path in rollback_paths(pif.plan, services)],
+        rollback=[
+            RollbackView(
+                **path,
+                warning=rollback_warning(path["last_tested"], rt.clock().astimezone(pif.tz).date()),
+            )
+            for path in rollback_paths(pif.plan, services)
+        ],
         status=next((u.status for u in reversed(posted) if u.status), None),
         clocks=_clocks(rt, pif, row, posted),
         updates=[
@@ -240,7 +306,7 @@ def _detail(rt: Runtime, conn: Connection, row: Row[Any], actor: Actor) -> Incid
             for u in posted
         ],
         questions=_questions(conn, row, actor, worn),
-        timeline=[_entry(e) for e in timeline.entries(conn, row.id)],
+        timeline=[_entry(e) for e in timeline.entries(conn, row.id)] if with_timeline else [],
     )
 
 
@@ -317,6 +383,20 @@ def plan_version(rt: Runtime) -> int | None:
     return int(latest.version) if latest else None
 
 
+def plan_now(rt: Runtime) -> Plan | None:
+    """The plan in force, parsed (cached per version), or None before any is applied."""
+    with rt.db.read() as conn:
+        latest = records.latest_plan(conn)
+        return None if latest is None else rt.plan(conn, int(latest.version))
+
+
+def on_call_now(rt: Runtime, at: datetime) -> dict[Role, tuple[str, str | None]]:
+    """(primary, backup) of each role at `at`: the seam where on-call overrides apply.
+    Today the plan's rotations decide; empty before any plan is applied."""
+    plan = plan_now(rt)
+    return {} if plan is None else {role: plan.on_call(role, at) for role in Role}
+
+
 def plan_source(rt: Runtime) -> tuple[int, str]:
     """The plan in force as it was written: (version, YAML text)."""
     with rt.db.read() as conn:
@@ -391,3 +471,90 @@ def _questions(
             )
         )
     return views
+
+
+# --- The incident room and its live timeline (web pages) ---
+
+#: Entries the room shows at once. The whole record of a long incident (thousands of entries)
+#: is paged with `before=`, so the room's cost does not grow with the incident.
+ROOM_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Room:
+    """The incident without its full record, and one page of the timeline, newest first.
+
+    `earlier` is the `before=` of the next page back (None at the start of the record);
+    `last_seq` is where a live stream of new entries picks up.
+    """
+
+    incident: IncidentDetail
+    entries: list[EntryView]
+    earlier: int | None
+    last_seq: int
+    plan: Plan  # the plan the incident runs under: its people and templates for the forms
+
+
+def incident_room(
+    rt: Runtime, actor: Actor, ref: str | int, *, before: int | None = None, limit: int = ROOM_PAGE
+) -> Room:
+    """What the room shows, in one read; `limit=0` skips the timeline (a refresh of the top)."""
+    with rt.db.read() as conn:
+        row = load_incident(conn, ref, actor)
+        detail = _detail(rt, conn, row, actor, with_timeline=False)
+        rows = timeline.page(conn, row.id, before=before, limit=limit + 1) if limit else []
+        plan = plan_in_force(rt, conn, row.plan_version).plan
+    shown = rows[:limit]
+    earlier = int(shown[-1].seq) if len(rows) > limit else None
+    entries = [_trusted_entry(e) for e in shown]
+    return Room(detail, entries, earlier, int(row.last_seq), plan)
+
+
+def _trusted_entry(e: Row[Any]) -> EntryView:
+    """An EntryView of a row just read from our own table, without validating it again: the
+    room builds 200 of these per page view."""
+    return EntryView.model_construct(
+        seq=e.seq,
+        occurred_at=e.occurred_at,
+        recorded_at=e.recorded_at,
+        author=e.author,
+        kind=e.kind,
+        text=e.text,
+        data=e.data,
+        amends=e.amends,
+    )
+
+
+@dataclass(frozen=True)
+class Watched:
+    """An incident a live view follows, as `actor` was allowed to see it."""
+
+    incident_id: int
+    ref: str
+    private: bool
+    last_seq: int
+    timezone: str  # the team's, for the times in the entries sent
+
+
+def watch(rt: Runtime, actor: Actor, ref: str | int) -> Watched:
+    """Check that `actor` may follow `ref` (404 otherwise): a cheap read, repeated for private
+    incidents before each live event."""
+    with rt.db.read() as conn:
+        row = load_incident(conn, ref, actor)
+        timezone = plan_in_force(rt, conn, row.plan_version).plan.team.timezone
+    return Watched(
+        int(row.id), reference(row.number), bool(row.private), int(row.last_seq), timezone
+    )
+
+
+def timeline_heads(rt: Runtime, incident_ids: list[int]) -> dict[int, int]:
+    """id -> seq of the latest entry, for the live fan-out's poll (its watchers were checked
+    with `watch`)."""
+    with rt.db.read() as conn:
+        return incidents.last_seqs(conn, incident_ids)
+
+
+def entries_since(rt: Runtime, incident_id: int, after: int) -> list[EntryView]:
+    """Entries recorded after seq `after`, in recording order, for the live fan-out."""
+    with rt.db.read() as conn:
+        return [_entry(e) for e in timeline.since(conn, incident_id, after)]

@@ -359,10 +359,10 @@ def test_the_loop_survives_a_failing_job_and_stops_when_told(
     assert calls[:2] == ["broken", "deliver"]
 
 
-def test_the_default_jobs_are_delivery_and_reminders() -> None:
+def test_the_default_jobs_are_delivery_reminders_and_escalation() -> None:
     jobs = default_jobs()
     assert jobs[0] is deliver_due
-    assert [getattr(job, "__name__", "") for job in jobs[1:]] in ([], ["remind"])
+    assert [getattr(job, "__name__", "") for job in jobs[1:]] == ["remind", "escalate"]
 
 
 def test_redacting_a_destination_hides_its_secrets() -> None:

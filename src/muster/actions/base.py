@@ -37,6 +37,8 @@ class Runtime:
     wake: threading.Event = field(default_factory=threading.Event)
     # An Apprise mailto:// URL (without `to=`) for mail to status-page subscribers.
     status_mail: str | None = None
+    # MUSTER_PUBLIC_URL: the base of links in messages (page acknowledgement); None: relative.
+    public_url: str | None = None
     _plans: dict[int, Plan] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
+from muster.actions import deploys, oncall, paging
 from muster.actions.base import (
     Actor,
     Pen,
@@ -96,7 +98,7 @@ def declare_in(
     plan = pif.plan
     level = require_severity(plan, severity)
     chosen = _services(pif, services)
-    roles = _staff(pif, chosen, occurred)
+    roles = _staff(conn, pif, chosen, occurred)
     number = incidents.next_number(conn)
     incident_id = incidents.insert_incident(
         conn,
@@ -197,8 +199,12 @@ def declare_in(
         )
     if not private:
         out.to_channels("internal", "declared", "channel", f"Declared {headline}", facts)
+    paged = paging.start_paging(
+        conn, plan, number, now, acknowledged=actor.handle == roles[Role.commander][0]
+    )
+    offered = deploys.at_declaration(conn, pif, number, chosen, occurred, now)
     holders = {role: holder for role, (holder, _) in roles.items()}
-    return Declared(number, warnings(holders)), bool(out.queued)
+    return Declared(number, warnings(holders)), bool(out.queued) or paged or offered
 
 
 def _services(pif: PlanInForce, names: list[str]) -> list[str]:
@@ -211,13 +217,14 @@ def _services(pif: PlanInForce, names: list[str]) -> list[str]:
 
 
 def _staff(
-    pif: PlanInForce, services: list[str], at: datetime
+    conn: Connection, pif: PlanInForce, services: list[str], at: datetime
 ) -> dict[Role, tuple[str, str | None]]:
-    """Who holds each role at `at`: the on-call people, the fixer preferring a service owner.
+    """Who holds each role at `at`: the on-call people (overrides included), the fixer
+    preferring a service owner.
 
     The commander is never made the fixer if anyone else can be: the seed's first rule.
     """
-    staff = {role: pif.plan.on_call(role, at) for role in Role}
+    staff = oncall.staffing(conn, pif.plan, at)
     commander = staff[Role.commander][0]
     owners = [o for s in services for o in pif.plan.service(s).owners]  # type: ignore[union-attr]
     fixer, fixer_backup = staff[Role.fixer]
@@ -245,34 +252,50 @@ def record_milestone(
     now = rt.clock()
     with rt.db.transaction() as conn:
         row = load_incident(conn, ref, actor, lock=True)
-        pif = plan_in_force(rt, conn, row.plan_version)
-        when = resolve_at(at, now, pif.tz)
-        try:
-            verdict = check_milestone(incidents.milestones(row), name, when, now, pif.tz)
-        except MilestoneRefused as refused:
-            raise Conflict(f"{reference(row.number)}: {refused}", hint=refused.hint) from None
-        incidents.set_milestone(conn, row.id, name, when)
-        pen = Pen(conn, row.id, actor.handle, now)
-        text = str(name)
-        if verdict.phase_after != verdict.phase_before:
-            text += f" (phase: {verdict.phase_after})"
-        pen.write(
-            EntryKind.milestone,
-            text,
-            at=when,
-            data={"milestone": str(name), "phase": str(verdict.phase_after)},
-        )
-        if name is Milestone.resolved:
-            lifted = [f for f in records.active_freezes(conn) if f.incident_id == row.id]
-            records.end_freezes(conn, [f.id for f in lifted], by=actor.handle, at=when)
-            for freeze in lifted:
-                pen.write(
-                    EntryKind.freeze,
-                    f"deploys unfrozen on {freeze.service}",
-                    at=when,
-                    data={"service": freeze.service, "frozen": False},
-                )
+        milestone_in(rt, conn, row, actor.handle, name, at, now)
     return name
+
+
+def milestone_in(
+    rt: Runtime,
+    conn: Connection,
+    row: Row[Any],
+    author: str,
+    name: Milestone,
+    at: str | None,
+    now: datetime,
+) -> None:
+    """Record milestone `name` on the locked incident `row`, inside the caller's transaction
+    (a person's command, or an acknowledgement link)."""
+    pif = plan_in_force(rt, conn, row.plan_version)
+    when = resolve_at(at, now, pif.tz)
+    try:
+        verdict = check_milestone(incidents.milestones(row), name, when, now, pif.tz)
+    except MilestoneRefused as refused:
+        raise Conflict(f"{reference(row.number)}: {refused}", hint=refused.hint) from None
+    incidents.set_milestone(conn, row.id, name, when)
+    pen = Pen(conn, row.id, author, now)
+    text = str(name)
+    if verdict.phase_after != verdict.phase_before:
+        text += f" (phase: {verdict.phase_after})"
+    pen.write(
+        EntryKind.milestone,
+        text,
+        at=when,
+        data={"milestone": str(name), "phase": str(verdict.phase_after)},
+    )
+    if name is Milestone.acknowledged:
+        paging.acknowledged_in(conn, pen, row.id, author, when)
+    if name is Milestone.resolved:
+        lifted = [f for f in records.active_freezes(conn) if f.incident_id == row.id]
+        records.end_freezes(conn, [f.id for f in lifted], by=author, at=when)
+        for freeze in lifted:
+            pen.write(
+                EntryKind.freeze,
+                f"deploys unfrozen on {freeze.service}",
+                at=when,
+                data={"service": freeze.service, "frozen": False},
+            )
 
 
 def change_severity(rt: Runtime, actor: Actor, ref: str, severity: str, *, why: str) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from muster.actions.base import (
     Actor,
@@ -31,6 +33,7 @@ from muster.domain.hats import (
 )
 from muster.domain.records import EntryKind
 from muster.domain.roles import Role
+from muster.plan import Plan
 from muster.storage import incidents
 
 
@@ -84,42 +87,61 @@ def propose_handoff(
             proposer = wearers(holders)[Role.commander]  # the server's admin acts for the commander
         with _handoff_rules(row.number):
             check_handoff(role, holders, pending.get(role), proposer, receiver, plan.handles())
-        incidents.update_role(
-            conn,
-            row.id,
-            role,
-            pending_to=receiver,
-            pending_by=actor.handle,
-            pending_reason=reason.strip(),
-            pending_since=now,
-        )
-        text = f"{actor.handle} offers {role} to {receiver}" + (
-            f": {reason.strip()}" if reason.strip() else ""
-        )
-        Pen(conn, row.id, actor.handle, now).write(
-            EntryKind.handoff,
-            text + " (waiting for them to accept)",
-            data={
-                "role": str(role),
-                "to": receiver,
-                "from": wearers(holders)[role],
-                "state": "proposed",
-            },
+        queued = offer_in(
+            conn, plan, row, role, receiver, by=actor.handle, reason=reason.strip(), now=now
         )
         after = dict(holders)
         after[role] = receiver
-        out = Outgoing(conn, plan, now, row.id, row.number, drill=row.drill)
-        out.to_people(
-            [receiver],
-            "handoff",
-            f"{role}:{row.last_seq + 1}",
-            f"{reference(row.number)}: {actor.handle} offers you the {role} role",
-            f"{text}.\nAccept with `muster accept {reference(row.number)} {role}`, or decline "
-            f"with `muster decline {reference(row.number)} {role}`.",
-        )
-    if out.queued:
+    if queued:
         rt.wake.set()
     return HandoffResult(role, receiver, warnings(after))
+
+
+def offer_in(
+    conn: Connection,
+    plan: Plan,
+    row: Row[Any],
+    role: Role,
+    receiver: str,
+    *,
+    by: str,
+    reason: str,
+    now: datetime,
+) -> bool:
+    """Record an offer of `role` to `receiver` inside the caller's transaction (a person's
+    proposal, or Muster offering the fixer role to whoever shipped last): pending until
+    they accept, on the timeline, and told to them. Returns whether a message was queued."""
+    holders, _ = _state(conn, row.id)
+    incidents.update_role(
+        conn,
+        row.id,
+        role,
+        pending_to=receiver,
+        pending_by=by,
+        pending_reason=reason,
+        pending_since=now,
+    )
+    text = f"{by} offers {role} to {receiver}" + (f": {reason}" if reason else "")
+    Pen(conn, row.id, by, now).write(
+        EntryKind.handoff,
+        text + " (waiting for them to accept)",
+        data={
+            "role": str(role),
+            "to": receiver,
+            "from": wearers(holders)[role],
+            "state": "proposed",
+        },
+    )
+    out = Outgoing(conn, plan, now, row.id, row.number, drill=row.drill)
+    out.to_people(
+        [receiver],
+        "handoff",
+        f"{role}:{row.last_seq + 1}",
+        f"{reference(row.number)}: {by} offers you the {role} role",
+        f"{text}.\nAccept with `muster accept {reference(row.number)} {role}`, or decline "
+        f"with `muster decline {reference(row.number)} {role}`.",
+    )
+    return bool(out.queued)
 
 
 def accept_handoff(rt: Runtime, actor: Actor, ref: str, role_name: str) -> HandoffResult:

@@ -38,7 +38,7 @@ def server_runtime() -> Runtime:
         migrate.upgrade(db)
     except MusterError as error:
         fail(error.message, error.hint)
-    return Runtime(db, status_mail=settings.status_mail)
+    return Runtime(db, status_mail=settings.status_mail, public_url=settings.public_url)
 
 
 @app.command()
@@ -68,6 +68,13 @@ def serve(
         bool,
         typer.Option("--no-worker", help="deliver nothing here; run `muster worker` instead"),
     ] = False,
+    status_port: Annotated[
+        int | None,
+        typer.Option(help="also serve the public status page, and nothing else, on this port"),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="log every request (costs throughput)")
+    ] = False,
 ) -> None:
     """Run the server: web app, JSON API and, unless --no-worker, the notification worker
     (database from $MUSTER_DATABASE_URL)."""
@@ -84,6 +91,7 @@ def serve(
     from muster.jobs.loop import default_jobs
     from muster.jobs.loop import run as run_jobs
     from muster.web.app import create_app
+    from muster.web.status import only_public_on
 
     rt = server_runtime()
     if plan is not None:
@@ -125,9 +133,24 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        uvicorn.run(
-            create_app(rt), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+        web = create_app(rt)
+        config = uvicorn.Config(
+            web if status_port is None else only_public_on(web, status_port),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=access_log,
+            timeout_graceful_shutdown=5,
         )
+        sockets = [config.bind_socket()]
+        if status_port is not None:  # one server, one cache, a second listening socket
+            # (a Config sets up logging as it is made: hand it the same log settings)
+            public = uvicorn.Config(
+                web, host=host, port=status_port, log_level="warning", access_log=access_log
+            )
+            sockets.append(public.bind_socket())
+            typer.echo(f"Status page alone on http://{host}:{status_port}/")
+        uvicorn.Server(config).run(sockets=sockets)
     finally:
         stop_worker()
 
@@ -264,8 +287,29 @@ def plan_apply(
 
 
 @plan_app.command("show")
-def plan_show(ctx: typer.Context) -> None:
-    """Print the plan in force on the server."""
+def plan_show(
+    ctx: typer.Context,
+    format: Annotated[
+        str,
+        typer.Option("--format", help="yaml (the file as applied), md or html (the one-page plan)"),
+    ] = "yaml",
+) -> None:
+    """Print the plan in force on the server: as written, or as the one-page plan with who is
+    on call now (html is a standalone page to save, open or print)."""
+    from datetime import UTC
+
+    from muster.plan import render
+
+    kind = format.strip().lower()
+    if kind not in ("yaml", "md", "html"):
+        fail(f"{format!r} is not a format", "use --format yaml, md or html")
     result = call(ctx, "GET", "/plan")
-    typer.echo(f"# plan version {result['version']}")
-    typer.echo(result["source"], nl=False)
+    if kind == "yaml":
+        typer.echo(f"# plan version {result['version']}")
+        typer.echo(result["source"], nl=False)
+        return
+    plan, problems = parse_plan(result["source"])
+    if plan is None:
+        fail(f"the server's plan does not parse here: {problems[0]}", "upgrade this muster")
+    draw = render.to_markdown if kind == "md" else render.to_html
+    typer.echo(draw(plan, datetime.now(UTC)), nl=False)

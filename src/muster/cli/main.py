@@ -195,24 +195,20 @@ def _then_show(ctx: typer.Context, detail: Any, as_json: bool, message: str) -> 
 
 @app.command()
 def ack(ctx: typer.Context, incident: Inc, at: At = None, as_json: JsonFlag = False) -> None:
-    """Acknowledge an incident (records the `acknowledged` milestone).
+    """Acknowledge an incident: the `acknowledged` milestone, and its pages stop escalating.
 
     Acknowledging twice is not a failure: two people paged at 2 a.m. may both run this.
     """
-    body = {"milestone": "acknowledged", "at": at}
-    try:
-        detail = ctx.obj.client().call("POST", incident_path(incident, "milestones"), body=body)
-    except ApiError as error:
-        if error.exit_code != 2 or "acknowledged is already recorded" not in error.message:
-            fail(error.message, error.hint, error.exit_code)
-        detail = call(ctx, "GET", incident_path(incident))
-        if as_json:
-            show_or_json(detail, True)
-        else:
-            acked = render.team_time(detail["milestones"]["acknowledged"], detail["timezone"])
-            typer.echo(f"{detail['ref']} was already acknowledged at {acked} (team time).")
-        return
-    _then_show(ctx, detail, as_json, f"{detail['ref']} acknowledged; phase {detail['phase']}.")
+    body = {"at": at}
+    answer = call(ctx, "POST", incident_path(incident, "ack"), body=body)
+    detail = answer["incident"]
+    if as_json:
+        show_or_json(detail, True)
+    elif answer["already"]:
+        acked = render.team_time(detail["milestones"]["acknowledged"], detail["timezone"])
+        typer.echo(f"{detail['ref']} was already acknowledged at {acked} (team time).")
+    else:
+        _then_show(ctx, detail, False, f"{detail['ref']} acknowledged; phase {detail['phase']}.")
 
 
 @app.command()
@@ -360,7 +356,8 @@ def whoami(ctx: typer.Context) -> None:
 
 def load_commands() -> typer.Typer:
     """The complete `muster` app: the modules beside this one add their commands on import."""
-    from muster.cli import admin, comms, freeze, handoffs, ops  # noqa: F401
+    import muster.cli.oncall  # noqa: F401
+    from muster.cli import admin, alerts, comms, freeze, handoffs, ops, status, users  # noqa: F401
 
     return app
 

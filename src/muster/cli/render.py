@@ -102,8 +102,9 @@ def incident(detail: dict[str, Any]) -> Lines:
         out.append(
             (
                 f"Rollback {path['service']}: {path['runbook'] or 'no runbook'} "
-                f"(last tested {tested})",
-                "",
+                f"(last tested {tested})"
+                + (f"; warning: {path['warning']}" if path.get("warning") else ""),
+                "warn" if path.get("warning") else "",
             )
         )
     out.append(("Milestones: " + _milestones(detail, tz), ""))

@@ -23,6 +23,8 @@ class EntryKind(StrEnum):
     update = "update"
     reminder = "reminder"
     question = "question"
+    page = "page"  # a page sent, an escalation step, pages acknowledged
+    deploy = "deploy"  # a deploy of an affected service
 
 
 #: Kinds a person may write directly with `muster log`; the rest are written by actions.

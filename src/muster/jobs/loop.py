@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from muster.actions.base import Runtime
 from muster.jobs.deliver import BATCH, LEASE, deliver_due
+from muster.jobs.escalate import escalate
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ def run_once(
 def default_jobs(
     *, batch: int = BATCH, lease: timedelta = LEASE, stop: threading.Event | None = None
 ) -> list[Job]:
-    """Delivery, plus cadence reminders when this build has them (`muster.jobs.reminders`).
+    """Delivery, cadence reminders when this build has them (`muster.jobs.reminders`), and
+    paging escalation.
 
     With no arguments the jobs are the plain functions; a batch, lease or stop event is bound
     into delivery (a stop event lets a worker finish the message in hand and give back the
@@ -82,6 +84,7 @@ def default_jobs(
             raise  # the module is there but something it needs is not: say so
     else:
         jobs.append(reminders.remind)
+    jobs.append(escalate)
     return jobs
 
 

@@ -7,11 +7,13 @@ and how to fix it. `today` is a parameter so that checks on dates are reproducib
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from muster.domain import oncall
+from muster.domain.escalation import target_problem
 from muster.domain.guard import check_customer_text
 from muster.domain.records import Track
 from muster.domain.roles import Role
@@ -22,6 +24,7 @@ from muster.plan.schema import (
     Plan,
     RolePlan,
     Rollback,
+    Severity,
     Template,
     template_name_problem,
 )
@@ -31,7 +34,7 @@ ROLLBACK_MAX_AGE_DAYS = 90
 
 def lint(plan: Plan, today: date) -> list[Problem]:
     """Every cross-field problem of `plan` as of `today` (order: by check, not by file)."""
-    checks = (_people, _roles, _role_pairs, _severities, _services, _channels, _templates)
+    checks = (_people, _roles, _role_pairs, _severities, _services, _channels, _templates, _alerts)
     return [problem for check in checks for problem in check(plan, today)]
 
 
@@ -196,6 +199,40 @@ def _severities(plan: Plan, today: date) -> Iterator[Problem]:
             "and a cadence",
         )
     yield from _duplicates("severities", "name", (s.name for s in plan.severities))
+    for index, severity in enumerate(plan.severities):
+        yield from _escalation(plan, f"severities[{index}]", severity)
+
+
+def _escalation(plan: Plan, path: str, severity: Severity) -> Iterator[Problem]:
+    """Every page target must be someone, every `via` a channel, and the steps in order."""
+    channels = {c.name for c in plan.channels}
+    previous = None
+    for number, step in enumerate(severity.escalation or ()):
+        where = f"{path}.escalation[{number}]"
+        for index, target in enumerate(step.page):
+            problem = target_problem(target, plan.handles())
+            if problem is not None:
+                yield _error(f"{where}.page[{index}]", problem)
+        for index, channel in enumerate(step.via):
+            if channel not in channels:
+                known = ", ".join(sorted(channels)) or "none yet"
+                yield _error(
+                    f"{where}.via[{index}]",
+                    f"{channel!r} is not a channel in channels; use one of {known}",
+                )
+        if previous is not None and step.delay <= previous:
+            yield _error(
+                f"{where}.after",
+                f"step {number + 1} pages after {step.after}, not later than the step before; "
+                "list the steps in the order they page, each later than the last",
+            )
+        previous = step.delay
+    if severity.page_hours == "working-hours" and plan.team.working_hours is None:
+        yield _error(
+            f"{path}.page_hours",
+            "pages wait for working hours, but the team has none; add "
+            'team.working_hours: {days: mon-fri, from: "09:00", until: "18:00"}',
+        )
 
 
 def _services(plan: Plan, today: date) -> Iterator[Problem]:
@@ -307,3 +344,44 @@ def _customer_text(plan: Plan, path: str, template: Template) -> Iterator[Proble
             "this update does not say when the next one comes; add {next_update_in} "
             "or {next_update}, like: We will post another update in {next_update_in}.",
         )
+
+
+def _alerts(plan: Plan, today: date) -> Iterator[Problem]:
+    """Integrations and routes: a bad route would only show when alerts arrive, in an outage."""
+    yield from _duplicates("integrations", "name", (i.name for i in plan.integrations))
+    if plan.integrations and not plan.routes:
+        yield _warning(
+            "routes",
+            "no routes, so every alert waits unrouted for a person; add one like "
+            "{match: {severity: critical}, severity: SEV1}",
+        )
+    for index, route in enumerate(plan.routes):
+        path = f"routes[{index}]"
+        if plan.severity(route.severity) is None:
+            known = ", ".join(s.name for s in plan.severities) or "none yet"
+            yield _error(
+                f"{path}.severity",
+                f"{route.severity!r} is not a severity in the plan; use one of {known}",
+            )
+        if route.service is not None and plan.service(route.service) is None:
+            known = ", ".join(s.name for s in plan.services) or "none yet"
+            yield _error(
+                f"{path}.service",
+                f"{route.service!r} is not a service in the plan; use one of {known}, or "
+                "leave service out to take the alert's service label",
+            )
+        for label, pattern in route.match_re.items():
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                yield _error(
+                    f"{path}.match_re.{label}",
+                    f"{pattern!r} is not a regular expression ({error}); fix it, or use "
+                    "match for an exact value",
+                )
+        if not route.match and not route.match_re and index < len(plan.routes) - 1:
+            yield _warning(
+                path,
+                "this route matches every alert, so the routes after it are never used; "
+                "move it last",
+            )

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from muster.domain import oncall
 from muster.domain.durations import parse_duration
+from muster.domain.escalation import WorkingWeek, parse_days
 from muster.domain.records import Track  # one enum for the tracks, here and in the database
 from muster.domain.roles import Role
 
@@ -109,9 +110,41 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _days(value: str) -> str:
+    parse_days(value)  # raises ValueError with the accepted forms
+    return value
+
+
+class WorkingHours(Model):
+    """When the team works, in the team timezone: pages of severities with
+    `page_hours: working-hours` wait for it."""
+
+    days: Annotated[str, AfterValidator(_days)] = "mon-fri"
+    start: Annotated[str, BeforeValidator(_hhmm)] = Field(alias="from")
+    until: Annotated[str, BeforeValidator(_hhmm)]
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> WorkingHours:
+        if _clock(self.until) <= _clock(self.start):
+            raise ValueError(
+                f"working hours end ({self.until}) before they start ({self.start}); "
+                "give until a later time on the same day"
+            )
+        return self
+
+    def to_domain(self, timezone: str) -> WorkingWeek:
+        return WorkingWeek(
+            days=parse_days(self.days),
+            start=_clock(self.start),
+            until=_clock(self.until),
+            timezone=timezone,
+        )
+
+
 class Team(Model):
     name: str = Field(min_length=1)
     timezone: Timezone
+    working_hours: WorkingHours | None = None
 
 
 class Person(Model):
@@ -119,6 +152,11 @@ class Person(Model):
     name: str = Field(min_length=1)
     timezone: Timezone | None = None
     contacts: list[Url] = Field(default_factory=list)
+
+
+def _clock(text: str) -> dt.time:
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
 
 
 class Handoff(Model):
@@ -183,11 +221,63 @@ class Cadence(Model):
     customer: Annotated[str, _duration("customer cadence")]
 
 
+def _one_or_many(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+_ZERO = re.compile(r"^\s*0+\s*[smhdw]?\s*$")
+
+
+def _delay(value: object) -> object:
+    """An escalation delay: a duration, or zero (`0m`, `0`) for at once."""
+    if value == 0 and not isinstance(value, bool):
+        return "0m"
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"the escalation delay {value} has no unit; write it like {value}m")
+    if isinstance(value, str) and not _ZERO.match(value):
+        try:
+            parse_duration(value)
+        except ValueError as error:
+            raise ValueError(f"the escalation delay {error}; 0m means at once") from None
+    return value
+
+
+class EscalationStep(Model):
+    """Who is paged `after` this long unacknowledged: roles (`commander`, `fixer-backup`...)
+    or handles, through their contacts, and optionally the channels named in `via`."""
+
+    page: Annotated[list[str], BeforeValidator(_one_or_many), Field(min_length=1)]
+    after: Annotated[str, BeforeValidator(_delay)]
+    via: list[Annotated[str, AfterValidator(lambda v: v.strip().lstrip("#"))]] = Field(
+        default_factory=list
+    )
+
+    @property
+    def delay(self) -> timedelta:
+        return timedelta(0) if _ZERO.match(self.after) else parse_duration(self.after)
+
+
+#: Without an `escalation`, a severity pages the commander at once and their backup after 5m.
+DEFAULT_ESCALATION = (
+    EscalationStep(page=["commander"], after="0m"),
+    EscalationStep(page=["commander-backup"], after="5m"),
+)
+
+
 class Severity(Model):
     name: str = Field(min_length=1)
     description: str = ""
     criteria: list[str] = Field(min_length=1)
     cadence: Cadence
+    # Whether an alert routed to this severity opens an incident at once (true) or waits,
+    # listed by `muster alerts`, for a person to declare from it (false).
+    open_on_alert: bool = True
+
+    escalation: list[EscalationStep] | None = None
+    page_hours: Literal["always", "working-hours"] = "always"
+
+    def escalation_steps(self) -> tuple[EscalationStep, ...]:
+        return tuple(self.escalation) if self.escalation else DEFAULT_ESCALATION
 
     def cadence_for(self, track: str) -> timedelta:
         """The update interval on `track` (`internal` or `customer`)."""
@@ -270,6 +360,35 @@ class Guard(Model):
     terms: list[Annotated[str, AfterValidator(_term)]] = Field(default_factory=list)
 
 
+def _integration_name(value: str) -> str:
+    if not _SLUG.match(value) or value == "hello":  # /hooks/hello is the benchmark ceiling
+        raise ValueError(
+            f"{value!r} is not an integration name; use lowercase letters, digits and -, "
+            "starting with a letter, like alertmanager (hello is reserved)"
+        )
+    return value
+
+
+class Integration(Model):
+    """A monitoring tool that posts alerts to `/hooks/<name>`. Its secret is not here (this
+    file lives in a repository): the server makes one, shown by `muster integrations`."""
+
+    name: Annotated[str, AfterValidator(_integration_name)]
+    kind: Literal["alertmanager", "grafana", "generic"]
+    auth: Literal["bearer", "path"] = "bearer"
+
+
+class Route(Model):
+    """Alerts whose labels equal every `match` value and fully match every `match_re`
+    pattern go to `severity` on `service` (none: the alert's `service` label, when it names
+    a service). Routes are tried in order; the first that matches wins."""
+
+    match: dict[str, str] = Field(default_factory=dict)
+    match_re: dict[str, str] = Field(default_factory=dict)
+    service: str | None = None
+    severity: str
+
+
 class Plan(Model):
     """A whole `muster.yaml`. Valid here means well-formed; `plan.lint` checks the rest."""
 
@@ -282,6 +401,8 @@ class Plan(Model):
     channels: list[Channel] = Field(default_factory=list)
     templates: dict[str, Template] = Field(default_factory=dict)
     guard: Guard = Guard()
+    integrations: list[Integration] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
 
     def person(self, handle: str) -> Person | None:
         return next((p for p in self.people if p.handle == handle), None)
@@ -298,6 +419,9 @@ class Plan(Model):
         """The service named `name`, ignoring case and spaces around it (`Auth` finds `auth`)."""
         wanted = name.strip().casefold()
         return next((s for s in self.services if s.name == wanted), None)
+
+    def integration(self, name: str) -> Integration | None:
+        return next((i for i in self.integrations if i.name == name), None)
 
     def template(self, name: str) -> Template | None:
         """The template named `name` (names are lowercase slugs: `Login-Customer` finds

@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from muster.storage.tables import incidents, questions, reminders, subscribers, updates
+from muster.storage.tables import (
+    incidents,
+    plan_versions,
+    questions,
+    reminders,
+    subscribers,
+    updates,
+)
 
 
 def _next_number(conn: Connection, table: Any, incident_id: int) -> int:
@@ -127,6 +134,14 @@ def subscriber_emails(conn: Connection) -> list[str]:
     )
 
 
+# Public: what customers may read (the feed and the status page) ----------------------------
+
+_PUBLIC_INCIDENT = (incidents.c.private.is_(False), incidents.c.drill.is_(False))
+#: The one rule for what is public: customer-track updates of incidents that are neither
+#: private nor drills. Nothing else (titles, internal updates, names) ever leaves.
+_PUBLIC_UPDATE: tuple[ColumnElement[bool], ...] = (updates.c.track == "customer", *_PUBLIC_INCIDENT)
+
+
 def public_updates(conn: Connection, since: datetime, limit: int) -> list[Row[Any]]:
     """Customer updates of incidents that are neither private nor drills, newest first."""
     return list(
@@ -139,13 +154,56 @@ def public_updates(conn: Connection, since: datetime, limit: int) -> list[Row[An
                 incidents.c.number.label("incident"),
             )
             .join(incidents, incidents.c.id == updates.c.incident_id)
-            .where(
-                updates.c.track == "customer",
-                updates.c.posted_at >= since,
-                incidents.c.private.is_(False),
-                incidents.c.drill.is_(False),
-            )
+            .where(updates.c.posted_at >= since, *_PUBLIC_UPDATE)
             .order_by(updates.c.posted_at.desc(), updates.c.id.desc())
             .limit(limit)
         )
     )
+
+
+def public_incidents(conn: Connection, resolved_since: datetime) -> list[Row[Any]]:
+    """The public record of the status page: every customer update of the public incidents
+    that are open or were resolved since `resolved_since`, oldest first by incident.
+
+    An incident with no customer update is not public yet: customers have been told nothing.
+    Each row carries the incident's public facts (id, number, severity, declared_at,
+    resolved_at) beside the update's (number, status, text, posted_at, next_update_at).
+    """
+    return list(
+        conn.execute(
+            select(
+                incidents.c.id.label("incident_id"),
+                incidents.c.number.label("incident"),
+                incidents.c.severity,
+                incidents.c.declared_at,
+                incidents.c.resolved_at,
+                updates.c.number,
+                updates.c.status,
+                updates.c.text,
+                updates.c.posted_at,
+                updates.c.next_update_at,
+            )
+            .join(incidents, incidents.c.id == updates.c.incident_id)
+            .where(
+                *_PUBLIC_UPDATE,
+                or_(incidents.c.resolved_at.is_(None), incidents.c.resolved_at >= resolved_since),
+            )
+            .order_by(incidents.c.number, updates.c.posted_at, updates.c.number)
+        )
+    )
+
+
+def public_fingerprint(conn: Connection) -> tuple[int, int, int]:
+    """Changes whenever what the public sees may have changed, in one cheap query.
+
+    Every change to an incident writes a timeline entry, which bumps its `last_seq`, and a
+    new plan adds a version; so (public incidents, sum of their last_seq, newest plan) moves
+    on every such write, from this process or any other.
+    """
+    count, seqs = conn.execute(
+        select(func.count(), func.coalesce(func.sum(incidents.c.last_seq), 0)).where(
+            *_PUBLIC_INCIDENT
+        )
+    ).one()
+    plan = conn.execute(select(func.coalesce(func.max(plan_versions.c.version), 0))).scalar_one()
+    return int(count), int(seqs), int(plan)

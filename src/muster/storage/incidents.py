@@ -174,3 +174,14 @@ def private_open(conn: Connection) -> list[Row[Any]]:
             )
         )
     )
+
+
+def last_seqs(conn: Connection, incident_ids: Sequence[int]) -> dict[int, int]:
+    """id -> the seq of the incident's latest timeline entry: a primary-key read that tells a
+    live view whether anything was written."""
+    if not incident_ids:
+        return {}
+    rows = conn.execute(
+        select(incidents.c.id, incidents.c.last_seq).where(incidents.c.id.in_(incident_ids))
+    )
+    return {int(row.id): int(row.last_seq) for row in rows}

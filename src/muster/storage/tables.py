@@ -252,6 +252,157 @@ subscribers = Table(
 
 # --- web sign-in (issue 4): migration 0003 ---
 
+# One password per plan person, as an argon2 hash (the hash string carries its parameters).
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("handle", String(64), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+# Web sessions live here, not in the cookie, so signing out or changing a password ends them
+# at once. The cookie carries a random token; only its SHA-256 is stored.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("handle", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # created_at + the absolute lifetime
+)
+Index("ix_web_sessions_handle", web_sessions.c.handle)
+
 # --- alerts (issue 5): migration 0004 ---
 
+# One secret per integration of the plan, made by the server (never in the plan file).
+integration_secrets = Table(
+    "integration_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("secret", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Alerts that belong together: Alertmanager's group key, or one service within a window.
+# At most one group per (integration, key) is open: the partial unique index makes two
+# requests racing to open it agree on one.
+alert_groups = Table(
+    "alert_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("integration", String(64), nullable=False),
+    Column("key", String(1000), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("service", String(64)),
+    Column("severity", String(32)),  # None: no route matched (unrouted)
+    Column("incident_id", Integer, ForeignKey("incidents.id")),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("last_received_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+)
+Index(
+    "uq_alert_groups_open",
+    alert_groups.c.integration,
+    alert_groups.c.key,
+    unique=True,
+    sqlite_where=alert_groups.c.closed_at.is_(None),
+    postgresql_where=alert_groups.c.closed_at.is_(None),
+)
+
+# Each alert once per integration, by fingerprint: a repeat updates its row.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("integration", String(64), nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("group_id", Integer, ForeignKey("alert_groups.id"), nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id")),
+    Column("status", String(16), nullable=False),  # firing | resolved
+    Column("name", String(200), nullable=False),
+    Column("service", String(64)),
+    Column("severity", String(32)),
+    Column("labels", JSON, nullable=False),
+    Column("annotations", JSON, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("starts_at", UTCDateTime),
+    Column("ends_at", UTCDateTime),
+    Column("first_received_at", UTCDateTime, nullable=False),
+    Column("last_received_at", UTCDateTime, nullable=False),
+    Column("received", Integer, nullable=False),  # how many times it arrived
+    # Fingerprint first: the batch's lookup (`fingerprint IN (...)`) uses the index even
+    # while the planner's statistics are stale, as they are in a storm on a new table.
+    UniqueConstraint("fingerprint", "integration", name="uq_alerts_fingerprint_integration"),
+)
+Index("ix_alerts_group", alerts.c.group_id)
+Index("ix_alerts_incident_status", alerts.c.incident_id, alerts.c.status)
+
 # --- paging, on-call overrides, deploys (issue 5): migration 0005 ---
+
+# One row per person paged by one escalation step of one incident. The unique key is what
+# keeps a step from paging twice, however many alerts or workers race to it. Only the
+# SHA-256 of the acknowledgement link's token is stored; the link itself is in the message.
+pages = Table(
+    "pages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("person", String(64), nullable=False),
+    Column("reason", String(64), nullable=False),  # commander, fixer-backup, or named
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),  # later than created: waits for work hours
+    Column("sent_at", UTCDateTime),
+    Column("token_digest", String(64), unique=True),
+    Column("acknowledged_at", UTCDateTime),
+    Column("acknowledged_by", String(64)),
+    UniqueConstraint("incident_id", "step", "person", name="uq_pages_incident_step_person"),
+)
+Index("ix_pages_sent_at", pages.c.sent_at)
+
+# Someone on call for a role from one instant until another, over the plan's schedule.
+overrides = Table(
+    "overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("handle", String(64), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime),
+    Column("cancelled_by", String(64)),
+)
+Index("ix_overrides_ends_at", overrides.c.ends_at)
+
+# Read-only secrets for calendar feeds (calendar apps cannot send headers, so the secret is
+# in the URL): one per person, replaced when made again; only its SHA-256 is stored.
+calendar_tokens = Table(
+    "calendar_tokens",
+    metadata,
+    Column("handle", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+deploys = Table(
+    "deploys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service", String(64), nullable=False),
+    Column("version", String(200), nullable=False),
+    Column("deployed_by", String(64)),  # a plan handle, or whatever the pipeline calls itself
+    Column("deployed_at", UTCDateTime, nullable=False),
+    Column("rollback", Boolean, nullable=False, default=False),
+    Column("url", Text),
+    Column("notes", Text),
+    Column("frozen", Boolean, nullable=False, default=False),  # shipped during a freeze
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+Index("ix_deploys_service_at", deploys.c.service, deploys.c.deployed_at)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from muster.storage.tables import incidents, timeline_entries
 
@@ -67,3 +67,35 @@ def entry(conn: Connection, incident_id: int, seq: int) -> Row[Any] | None:
             timeline_entries.c.incident_id == incident_id, timeline_entries.c.seq == seq
         )
     ).first()
+
+
+def page(conn: Connection, incident_id: int, *, before: int | None, limit: int) -> list[Row[Any]]:
+    """Up to `limit` entries, newest first (the timeline's order reversed), that come before
+    entry `before` in that order; the latest ones without it. A keyset on (occurred_at, seq)
+    so paging back through a long record costs the same on every page."""
+    query = select(timeline_entries).where(timeline_entries.c.incident_id == incident_id)
+    if before is not None:
+        anchor = (
+            select(timeline_entries.c.occurred_at)
+            .where(timeline_entries.c.incident_id == incident_id, timeline_entries.c.seq == before)
+            .scalar_subquery()
+        )
+        query = query.where(
+            or_(
+                timeline_entries.c.occurred_at < anchor,
+                and_(timeline_entries.c.occurred_at == anchor, timeline_entries.c.seq < before),
+            )
+        )
+    query = query.order_by(timeline_entries.c.occurred_at.desc(), timeline_entries.c.seq.desc())
+    return list(conn.execute(query.limit(limit)))
+
+
+def since(conn: Connection, incident_id: int, after: int) -> list[Row[Any]]:
+    """Entries recorded after entry `after`, in recording order: what a live view missed."""
+    return list(
+        conn.execute(
+            select(timeline_entries)
+            .where(timeline_entries.c.incident_id == incident_id, timeline_entries.c.seq > after)
+            .order_by(timeline_entries.c.seq)
+        )
+    )

@@ -1,0 +1,163 @@
+"""Real browsers against a real server: `muster serve` in its own process on SQLite, and
+Debian's Chromium driven by Playwright (never `playwright install`: it fetches a browser over
+the network). Storage behaviour runs on both databases in the API tests; here the subject is
+what a person sees and clicks, so one database is enough.
+
+Without Chromium the tests skip with the reason; under CI=true that skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = os.environ.get("MUSTER_TEST_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery"
+PHONE = {"width": 390, "height": 844}
+# Flags that keep a headless Chromium off the network it cannot reach here.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MUSTER = [sys.executable, "-m", "muster"]
+
+
+def _unavailable(reason: str) -> None:
+    message = f"BROWSER TESTS NOT RUN: {reason}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI requires the browser tests: {reason}")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    cwd: Path
+
+    def muster(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """The `muster` command against this server (admin token in the environment)."""
+        done = subprocess.run(
+            [*MUSTER, *args],
+            env=self.env,
+            cwd=self.cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, f"muster {' '.join(args)}: {done.stderr}"
+        return done
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A new team from `muster init`, with web passwords for everyone, served on a free port."""
+    env = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'muster.db'}",
+        "MUSTER_CONFIG": str(tmp_path / "config.json"),
+    }
+    server = LiveServer("", env, tmp_path)
+    server.muster("init", str(tmp_path))
+    env["MUSTER_TOKEN"] = server.muster("token", "create", "admin", "--admin").stdout.strip()
+    port = free_port()
+    process = subprocess.Popen(
+        [*MUSTER, "serve", "--port", str(port), "--plan", str(tmp_path / "muster.yaml")],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    server.url = env["MUSTER_URL"] = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(server.url + "/api/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            process.kill()
+            out = process.stdout.read() if process.stdout else ""
+            pytest.fail(f"muster serve did not answer:\n{out}")
+        for person in ("alice", "bob", "carol", "dan", "erin"):
+            server.muster("user", "set-password", person, "--password-stdin", stdin=PASSWORD)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One Chromium for the session; each test opens contexts (separate people) in it."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def phone(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
+    """`phone("carol")`: a signed-in page on a 390x844 screen, one browser context per person."""
+    contexts: list[Any] = []
+
+    def open_as(handle: str | None) -> Any:
+        context = chromium.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            base_url=live_server.url,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        if handle:
+            page.goto("/signin")
+            page.get_by_label("Handle").fill(handle)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url("**/incidents**")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
