@@ -8,6 +8,7 @@ and one multi-row upsert, plus the group's row.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -218,12 +219,25 @@ _PG_TYPES = {
     "last_received_at": "TIMESTAMP",
 }
 _PG_UPSERT = (
-    f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"CAST(%s AS {_PG_TYPES.get(c, 'VARCHAR')}[])" for c in ALERT_COLUMNS)
+    f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) SELECT "
+    + ", ".join(
+        f"CAST({c} AS JSON)" if c in ("labels", "annotations") else c for c in ALERT_COLUMNS
+    )
+    + " FROM json_to_recordset(CAST(%s AS JSON)) AS r("
+    + ", ".join(
+        f"{c} {'TEXT' if c in ('labels', 'annotations') else _PG_TYPES.get(c, 'VARCHAR')}"
+        for c in ALERT_COLUMNS
+    )
     + ") ON CONFLICT (integration, fingerprint) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in ALERT_COLUMNS if c not in _KEPT)
     + ", received = alerts.received + 1"
 )
+
+
+def _json_time(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def stored_time(conn: Connection, moment: datetime | None) -> Any:
@@ -242,8 +256,11 @@ def upsert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     `stored_time`): SQLAlchemy's per-value processing cost more than the database did.
     `rows` must hold each fingerprint once, sorted by it, so that two requests sharing alerts
     lock their rows in the same order and cannot deadlock."""
-    if conn.dialect.name == "postgresql":  # one array per column: a short statement
-        conn.exec_driver_sql(_PG_UPSERT, tuple(list(column) for column in zip(*rows, strict=True)))
+    if conn.dialect.name == "postgresql":
+        # One JSON document of all rows: json.dumps is C, where psycopg's array dumping
+        # escaped every element with a regular expression (half the batch's time).
+        records = [dict(zip(ALERT_COLUMNS, row, strict=True)) for row in rows]
+        conn.exec_driver_sql(_PG_UPSERT, (json.dumps(records, default=_json_time),))
         return
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
