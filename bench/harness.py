@@ -1,16 +1,19 @@
-"""What the benchmarks share: the databases to run on, a real `muster serve`, percentiles."""
+"""What the benchmarks share: the databases to run on, a real `muster serve`, percentiles,
+and wrk as the load generator (a C client, so the load costs the server little CPU)."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -96,3 +99,51 @@ def muster_server(
         client.close()
         server.terminate()
         server.wait(timeout=20)
+
+
+WRK = "/usr/bin/wrk"
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass
+class Load:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: str
+
+
+def wrk(
+    name: str,
+    url: str,
+    seconds: int,
+    connections: int,
+    *,
+    script: Path | None = None,
+    args: Sequence[str] = (),
+) -> Load:
+    """One wrk run (two threads, as on the 2-core machine): requests/s, p50 and p99, and any
+    errors it counted. A Lua `script` shapes the requests (its `args` follow `--`)."""
+    command = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    run = subprocess.run(
+        [*command, url, *(["--", *args] if args else [])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = run.stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rate, out
+
+    def latency(share: str) -> float:
+        found = re.search(rf"^\s+{share}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        assert found, out
+        return float(found.group(1)) * UNITS[found.group(2)]
+
+    bad = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", out)
+    return Load(
+        name, float(rate.group(1)), latency("50"), latency("99"), bad.group(1) if bad else ""
+    )

@@ -16,7 +16,6 @@ Prints requests/s, p50 and p99 latency for each, and Muster's share of nginx's t
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import subprocess
@@ -25,24 +24,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from harness import free_port, muster_server
+from harness import WRK, Load, free_port, muster_server, wrk
 
 NGINX = "/usr/sbin/nginx"
-WRK = "/usr/bin/wrk"
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-@dataclass
-class Load:
-    name: str
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: str
 
 
 def fill(client: httpx.Client, incidents: int, updates: int) -> None:
@@ -120,28 +107,6 @@ http {{
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
-
-
-def wrk(name: str, url: str, seconds: int, connections: int) -> Load:
-    run = subprocess.run(
-        [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out = run.stdout
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rate, out
-
-    def latency(share: str) -> float:
-        found = re.search(rf"^\s+{share}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
-        assert found, out
-        return float(found.group(1)) * UNITS[found.group(2)]
-
-    bad = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", out)
-    return Load(
-        name, float(rate.group(1)), latency("50"), latency("99"), bad.group(1) if bad else ""
-    )
 
 
 def main() -> None:
