@@ -29,7 +29,7 @@ run: $(STAMP)
 	MUSTER_DATABASE_URL=$(DEMO_DB) $(BIN)/muster serve --plan $(DEMO)/muster.yaml
 
 test: $(STAMP)
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -119,6 +119,10 @@ def postgres_database(worker_id: str) -> Iterator[str]:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throwaway database need not wait for the disk at each commit (every session on
+        # it, `muster serve` and workers included, inherits this); isolation and locking
+        # are unchanged, only durability across an OS crash is given up.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     db = Database(url)
     migrate.upgrade(db)
@@ -138,8 +142,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     url: str = request.getfixturevalue("postgres_database")
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = ", ".join(t.name for t in metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # DELETE, children first, with the append-only guards paused, and every sequence
+        # restarted: what TRUNCATE ... RESTART IDENTITY does, at a quarter of its cost on
+        # tables this small (TRUNCATE makes new files for every table, before every test).
+        guarded = list(
+            conn.scalars(
+                text(
+                    "SELECT DISTINCT c.relname FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
+                )
+            )
+        )
+        sequences = list(
+            conn.scalars(
+                text(
+                    "SELECT sequence_name FROM information_schema.sequences "
+                    "WHERE sequence_schema = current_schema()"
+                )
+            )
+        )
+        conn.exec_driver_sql(
+            "; ".join(
+                [f'ALTER TABLE "{name}" DISABLE TRIGGER USER' for name in guarded]
+                + [f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables)]
+                + [f'ALTER TABLE "{name}" ENABLE TRIGGER USER' for name in guarded]
+                + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+            )
+        )
         # The migration seeds the lock rows; put them back as a fresh database has them.
         conn.execute(
             text(

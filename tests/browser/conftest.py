@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,27 +75,19 @@ class LiveServer:
         return done
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A new team from `muster init`, with web passwords for everyone, served on a free port."""
-    env = {
-        **os.environ,
-        "MUSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'muster.db'}",
-        "MUSTER_CONFIG": str(tmp_path / "config.json"),
-    }
-    server = LiveServer("", env, tmp_path)
-    server.muster("init", str(tmp_path))
-    env["MUSTER_TOKEN"] = server.muster("token", "create", "admin", "--admin").stdout.strip()
+@contextmanager
+def serving(server: LiveServer) -> Iterator[LiveServer]:
+    """`muster serve` on `server`'s database and plan, on a free port, until the block ends."""
     port = free_port()
     process = subprocess.Popen(
-        [*MUSTER, "serve", "--port", str(port), "--plan", str(tmp_path / "muster.yaml")],
-        env=env,
-        cwd=tmp_path,
+        [*MUSTER, "serve", "--port", str(port), "--plan", str(server.cwd / "muster.yaml")],
+        env=server.env,
+        cwd=server.cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    server.url = env["MUSTER_URL"] = f"http://127.0.0.1:{port}"
+    server.url = server.env["MUSTER_URL"] = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
@@ -106,8 +99,6 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             process.kill()
             out = process.stdout.read() if process.stdout else ""
             pytest.fail(f"muster serve did not answer:\n{out}")
-        for person in ("alice", "bob", "carol", "dan", "erin"):
-            server.muster("user", "set-password", person, "--password-stdin", stdin=PASSWORD)
         yield server
     finally:
         process.terminate()
@@ -115,6 +106,43 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _team_in(folder: Path, token: str = "") -> LiveServer:
+    env = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": f"sqlite:///{folder / 'muster.db'}",
+        "MUSTER_CONFIG": str(folder / "config.json"),
+    }
+    if token:
+        env["MUSTER_TOKEN"] = token
+    return LiveServer("", env, folder)
+
+
+@pytest.fixture(scope="session")
+def prepared_team(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A new team from `muster init`, with web passwords for everyone, made once through the
+    real commands; each test serves a copy of it (one process start per test, not eight)."""
+    folder = tmp_path_factory.mktemp("team")
+    maker = _team_in(folder)
+    maker.muster("init", str(folder))
+    token = maker.muster("token", "create", "admin", "--admin").stdout.strip()
+    maker.env["MUSTER_TOKEN"] = token
+    with serving(maker):  # passwords are for people in the plan in force: serve applies it
+        for person in ("alice", "bob", "carol", "dan", "erin"):
+            maker.muster("user", "set-password", person, "--password-stdin", stdin=PASSWORD)
+    return folder, token
+
+
+@pytest.fixture
+def live_server(prepared_team: tuple[Path, str], tmp_path: Path) -> Iterator[LiveServer]:
+    """A copy of the prepared team (a database of this test's own), served on a free port."""
+    folder, token = prepared_team
+    for made in folder.iterdir():
+        if made.name.startswith(("muster.db", "muster.yaml")):
+            shutil.copy(made, tmp_path / made.name)
+    with serving(_team_in(tmp_path, token)) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

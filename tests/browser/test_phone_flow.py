@@ -3,8 +3,8 @@ hand the commander role to someone who accepts it in their own browser, post a c
 from a template after its preview, watch it arrive live in another person's room and on the
 public status page, and check that an internal update never reaches that page.
 
-Set MUSTER_SCREENSHOTS=docs/screenshots to keep the phone screenshots of the room, the plan
-and the status page (the README's pictures come from such a run).
+Set MUSTER_SCREENSHOTS=docs/screenshots to keep the phone screenshots of the room, the incidents
+list, the plan and the status page (the README's pictures come from such a run).
 """
 
 from __future__ import annotations
@@ -105,6 +105,10 @@ def test_declare_hand_off_update_live_and_status_page(
     expect(public.locator("body")).not_to_contain_text(INTERNAL)
     expect(public.locator("body")).not_to_contain_text("db-auth-2")
     shoot(public, "status", tmp_path)
+
+    communicator.goto("/incidents")
+    expect(communicator.get_by_role("list", name="Incidents")).to_contain_text("Logins failing")
+    shoot(communicator, "incidents", tmp_path)
 
     communicator.goto("/plan")
     expect(communicator.get_by_role("heading", level=1)).to_be_visible()

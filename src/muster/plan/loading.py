@@ -7,6 +7,7 @@ a plan that lints with errors is still returned, so a caller can show it next to
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -169,6 +170,15 @@ def _error(path: str, message: str) -> Problem:
 
 
 def _parse(text: str) -> tuple[Any, Plan | None, list[Problem]]:
+    data, plan, problems = _parse_cached(text)
+    return data, plan, list(problems)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_cached(text: str) -> tuple[Any, Plan | None, list[Problem]]:
+    """Parsing is the slow part (about 20 ms for the example plan with PyYAML) and a server
+    parses the same few texts again and again: the plan is frozen, and callers only read the
+    raw data, so a parsed text is shared."""
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_PLAN_BYTES:
         message = (
