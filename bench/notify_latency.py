@@ -68,7 +68,9 @@ class Receiver:
 
 def bench_plan(plan_path: Path, hook: str) -> Path:
     plan = yaml.safe_load(plan_path.read_text())
-    plan["channels"] = [{"name": "bench", "url": hook, "tracks": ["internal"]}]
+    # Every channel to the receiver (the escalation policy names channels, so keep them).
+    for channel in plan.get("channels", []):
+        channel["url"] = hook
     for person in plan.get("people", []):
         if isinstance(person, dict):
             person["contacts"] = []
@@ -103,7 +105,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=200)
     args = parser.parse_args()
     receiver = Receiver()
-    print("update posted -> webhook received (in-process worker of `muster serve`)")
+    print("update posted -> webhook received (the worker `muster serve` starts)")
     print(f"{'database':<11} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     try:
         with databases() as targets:

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 from dataclasses import asdict
 from datetime import timedelta
@@ -16,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from muster.actions.base import Runtime
 from muster.cli.admin import server_runtime
 from muster.cli.main import JsonFlag, app, fail
 
@@ -48,13 +50,16 @@ def worker(
     tick: Annotated[
         float, typer.Option("--tick", min=0.05, help="seconds between looks for due work")
     ] = 0.5,
+    wake_stdin: Annotated[
+        bool, typer.Option("--wake-stdin", hidden=True, help="for `muster serve`'s own worker")
+    ] = False,
 ) -> None:
     """Deliver notifications and run the scheduler (database from $MUSTER_DATABASE_URL).
 
-    `muster serve` runs the same loop in-process; run workers of their own to take the work
-    off the web server. On PostgreSQL any number can run at once. SIGTERM or Ctrl-C stops a
-    worker after the message in hand; a worker killed outright leaves its claimed messages to
-    be taken over when their lease ends.
+    `muster serve` starts one of these as its child process (unless --no-worker); run more,
+    on this machine or others, as the work grows: on PostgreSQL any number can run at once.
+    SIGTERM or Ctrl-C stops a worker after the message in hand; a worker killed outright
+    leaves its claimed messages to be taken over when their lease ends.
     """
     from muster.jobs.loop import default_jobs, run, run_once
 
@@ -70,6 +75,8 @@ def worker(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if wake_stdin:
+        threading.Thread(target=_woken_by_stdin, args=(rt, stop), daemon=True).start()
     try:
         if once:
             done, passes = 0, 0
@@ -86,6 +93,15 @@ def worker(
             run(rt, worker=who, stop=stop, tick=tick, jobs=jobs)
     finally:
         rt.db.dispose()
+
+
+def _woken_by_stdin(rt: Runtime, stop: threading.Event) -> None:
+    """`muster serve` writes a line after each commit that queued work; its end (the server
+    stopped, or died) stops this worker."""
+    for _line in sys.stdin.buffer:
+        rt.wake.set()
+    stop.set()
+    rt.wake.set()
 
 
 @notify_app.command("test")

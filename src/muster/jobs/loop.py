@@ -1,6 +1,6 @@
 """The scheduler loop: run every job, again and again, until told to stop.
 
-Used by `muster worker` (alone) and by `muster serve` (in a daemon thread). Jobs are plain
+Used by `muster worker`, alone or as the child process `muster serve` starts. Jobs are plain
 functions `job(rt, worker) -> int` returning how much work they did; each claims its own work
 from the database, so any number of loops, in any number of processes, can run side by side.
 
