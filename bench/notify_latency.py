@@ -1,5 +1,5 @@
 """From an update posted through the API to the webhook receiver having it: a real `muster
-serve` (its in-process worker delivers) on SQLite and on PostgreSQL.
+serve` (the worker it starts delivers) on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/notify_latency.py              # 200 updates per database
     .venv/bin/python bench/notify_latency.py --updates 500
