@@ -75,13 +75,15 @@ def static(name: str) -> str:
 
 
 def age(since: datetime, now: datetime) -> str:
-    """How long ago, in the two largest units: `3m`, `2h 05m`, `4d 7h`."""
+    """How long ago, in the two largest units: `under 1m`, `3m`, `2h 05m`, `4d 7h`."""
     seconds = max(int((now - since).total_seconds()), 0)
     days, rest = divmod(seconds, 86400)
     hours, minutes = rest // 3600, rest % 3600 // 60
     if days:
         return f"{days}d {hours}h"
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m" if minutes else "under 1m"
 
 
 def when(moment: datetime, tz: str, now: datetime) -> str:
