@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-MUSTER = [sys.executable, "-m", "muster"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from serving import MUSTER, free_port, muster_serve
 
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -40,32 +30,9 @@ def server(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], 
     assert run("init", str(tmp_path), env=env, cwd=tmp_path).returncode == 0
     token = run("token", "create", "admin", "--admin", env=env, cwd=tmp_path)
     assert token.returncode == 0, token.stderr
-    port = free_port()
-    process = subprocess.Popen(
-        [*MUSTER, "serve", "--port", str(port), "--plan", str(tmp_path / "muster.yaml")],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(url + "/api/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            process.kill()
-            pytest.fail(
-                "muster serve did not answer:\n" + (process.stdout.read() if process.stdout else "")
-            )
+    plan = ["--plan", str(tmp_path / "muster.yaml")]
+    with muster_serve(plan, env=env, cwd=tmp_path) as (url, _):
         yield {**env, "MUSTER_URL": url, "MUSTER_TOKEN": token.stdout.strip()}, tmp_path
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_new_user_declares_and_reads_an_incident_against_a_real_server(

@@ -320,16 +320,11 @@ def entry_view(rt: Runtime, actor: Actor, ref: str | int, seq: int) -> EntryView
 
 
 def _entry(e: Row[Any]) -> EntryView:
-    return EntryView(
-        seq=e.seq,
-        occurred_at=e.occurred_at,
-        recorded_at=e.recorded_at,
-        author=e.author,
-        kind=e.kind,
-        text=e.text,
-        data=e.data,
-        amends=e.amends,
-    )
+    return EntryView(**_entry_fields(e))
+
+
+def _entry_fields(e: Row[Any]) -> dict[str, Any]:
+    return {name: getattr(e, name) for name in EntryView.model_fields}
 
 
 def _freezes(conn: Connection, actor: Actor, services: list[str] | None) -> list[FreezeView]:
@@ -513,16 +508,7 @@ def incident_room(
 def _trusted_entry(e: Row[Any]) -> EntryView:
     """An EntryView of a row just read from our own table, without validating it again: the
     room builds 200 of these per page view."""
-    return EntryView.model_construct(
-        seq=e.seq,
-        occurred_at=e.occurred_at,
-        recorded_at=e.recorded_at,
-        author=e.author,
-        kind=e.kind,
-        text=e.text,
-        data=e.data,
-        amends=e.amends,
-    )
+    return EntryView.model_construct(**_entry_fields(e))
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from serving import MUSTER, muster_serve
 
 CHROMIUM = os.environ.get("MUSTER_TEST_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery"
@@ -37,7 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-MUSTER = [sys.executable, "-m", "muster"]
 
 
 def _unavailable(reason: str) -> None:
@@ -45,12 +42,6 @@ def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI requires the browser tests: {reason}")
     pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -78,34 +69,10 @@ class LiveServer:
 @contextmanager
 def serving(server: LiveServer) -> Iterator[LiveServer]:
     """`muster serve` on `server`'s database and plan, on a free port, until the block ends."""
-    port = free_port()
-    process = subprocess.Popen(
-        [*MUSTER, "serve", "--port", str(port), "--plan", str(server.cwd / "muster.yaml")],
-        env=server.env,
-        cwd=server.cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    server.url = server.env["MUSTER_URL"] = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(server.url + "/api/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            process.kill()
-            out = process.stdout.read() if process.stdout else ""
-            pytest.fail(f"muster serve did not answer:\n{out}")
+    plan = ["--plan", str(server.cwd / "muster.yaml")]
+    with muster_serve(plan, env=server.env, cwd=server.cwd) as (url, _):
+        server.url = server.env["MUSTER_URL"] = url
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _team_in(folder: Path, token: str = "") -> LiveServer:

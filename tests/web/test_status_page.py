@@ -8,7 +8,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,8 +28,8 @@ from muster.cli.main import State, load_commands
 from muster.plan import example_plan_text, parse_plan
 from muster.storage.db import Database
 from muster.web.app import create_app
+from serving import free_port, muster_serve
 
-MUSTER = [sys.executable, "-m", "muster"]
 BERLIN = ZoneInfo("Europe/Berlin")  # the example team's timezone
 # tests/conftest.py's Team and Clock (not importable by name beside tests/web/conftest.py)
 Team = Any
@@ -310,44 +309,16 @@ def test_without_any_rendering_a_dead_database_is_a_brief_503(tmp_path: Path) ->
 # A real server, and a write from another process ------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, subprocess.Popen[str]]]:
     """`muster serve --status-port` on the test's database: (main URL, status URL, process)."""
     env = {**os.environ, "MUSTER_DATABASE_URL": database_url}
     plan = tmp_path / "muster.yaml"
     plan.write_text(example_plan_text())
-    port, status_port = free_port(), free_port()
-    ports = ["--port", str(port), "--status-port", str(status_port)]
-    process = subprocess.Popen(
-        [*MUSTER, "serve", "--plan", str(plan), "--no-worker", *ports],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url, status_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{status_port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/status").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            process.kill()
-            pytest.fail(
-                "muster serve did not answer:\n" + (process.stdout.read() if process.stdout else "")
-            )
-        yield url, status_url, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    status_port = free_port()
+    args = ["--plan", str(plan), "--no-worker", "--status-port", str(status_port)]
+    with muster_serve(args, env=env, cwd=tmp_path, ready="/status") as (url, process):
+        yield url, f"http://127.0.0.1:{status_port}", process
 
 
 def test_a_write_from_another_process_shows_within_two_seconds(
