@@ -83,7 +83,6 @@ def receive(
     kind does not send, then the alerts (see the module)."""
     now = rt.clock()
     with _writer(rt), rt.db.transaction() as conn:
-        store.fresh_plans(conn)
         pif = plan_in_force(rt, conn)
         integration = integration_named(pif, name)
         given = bearer if integration.auth == "bearer" else path_secret

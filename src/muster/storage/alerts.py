@@ -57,14 +57,6 @@ def replace_secret(conn: Connection, name: str, value: str, at: datetime) -> Non
     )
 
 
-def fresh_plans(conn: Connection) -> None:
-    """On PostgreSQL, plan this transaction's queries for their own values. Prepared
-    statements otherwise keep a generic plan chosen while the table was small (a storm
-    starts on an empty table), and the batch lookup then scans every alert."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-
-
 # Groups ------------------------------------------------------------------------------------
 
 

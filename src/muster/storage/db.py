@@ -35,6 +35,11 @@ class Database:
         kwargs: dict[str, Any] = {}
         if not self.is_sqlite:
             kwargs.update(pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+            # psycopg prepares a statement after a few runs, and PostgreSQL may then keep a
+            # generic plan chosen while a table was small: an alert storm starts on an empty
+            # table, and its batch lookups then scanned every alert. Plan each run for its
+            # own values (still parsed once).
+            kwargs["connect_args"] = {"options": "-c plan_cache_mode=force_custom_plan"}
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
