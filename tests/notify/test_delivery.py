@@ -4,19 +4,13 @@ test's; only the receivers are real time."""
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -29,86 +23,19 @@ from muster.notify.redact import redact
 from muster.storage import outbox
 from muster.storage.tables import delivery_attempts
 from muster.storage.tables import outbox as outbox_table
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Hit:
-    path: str
-    key: str | None
-    body: dict[str, Any]
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint: records every POST; a path listed in `failing` answers 500."""
-
-    port: int = 0
-    hits: list[Hit] = field(default_factory=list)
-    failing: set[str] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def url(self, path: str = "hook") -> str:
-        return f"json://127.0.0.1:{self.port}/{path}"
-
-    def received(self) -> list[str | None]:
-        with self.lock:
-            return [hit.key for hit in self.hits]
+from receivers import Mailbox, Receiver, smtp_mailbox, webhook_receiver
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            size = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(size) or b"{}")
-            with state.lock:
-                state.hits.append(Hit(self.path, self.headers.get(DELIVERY_HEADER), body))
-            self.send_response(500 if self.path.strip("/") in state.failing else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@dataclass
-class Mailbox:
-    """What a real SMTP server received."""
-
-    port: int = 0
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def url(self, to: str = "carol@example.com") -> str:
-        return f"mailto://127.0.0.1:{self.port}?from=muster@example.com&to={to}"
+    with webhook_receiver() as state:
+        yield state
 
 
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
+    with smtp_mailbox() as box:
+        yield box
 
 
 def queue(rt: Runtime, key: str, destination: str, *, recipient: str = "carol") -> bool:

@@ -4,121 +4,32 @@ applied again with every contact and channel pointing at them."""
 
 from __future__ import annotations
 
-import email
-import json
 import re
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from muster.actions.admin import apply_plan
 from muster.actions.base import Actor
 from muster.jobs.deliver import deliver_due
 from muster.jobs.escalate import escalate
 from muster.plan import example_plan_text
+from receivers import Mailbox, Receiver, smtp_mailbox, webhook_receiver
 
 PEOPLE = ("alice", "bob", "carol", "dan", "erin")
 
 
-@dataclass
-class Hit:
-    path: str
-    title: str
-    message: str
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint recording every POST (Apprise's json:// sends title and message)."""
-
-    port: int = 0
-    hits: list[Hit] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def url(self, path: str) -> str:
-        return f"json://127.0.0.1:{self.port}/{path}"
-
-    def pages(self, path: str | None = None) -> list[Hit]:
-        with self.lock:
-            return [
-                h
-                for h in self.hits
-                if h.title.startswith(("PAGE", "[DRILL] PAGE"))
-                and (path is None or h.path.strip("/") == path)
-            ]
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            size = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(size) or b"{}")
-            with state.lock:
-                state.hits.append(Hit(self.path, body.get("title", ""), body.get("message", "")))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@dataclass
-class Mailbox:
-    port: int = 0
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def url(self, to: str) -> str:
-        return f"mailto://127.0.0.1:{self.port}?from=muster@example.com&to={to}"
-
-    @staticmethod
-    def text(message: Message) -> str:
-        """The mail's plain text, whether it came as one part or several."""
-        for part in message.walk():
-            payload = part.get_payload(decode=True)
-            if part.get_content_type() == "text/plain" and isinstance(payload, bytes):
-                return payload.decode()
-        raise AssertionError("no text/plain part in the mail")
-
-    def pages_to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address and "PAGE" in str(m["Subject"])]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    with webhook_receiver() as state:
+        yield state
 
 
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(port=_free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
+    with smtp_mailbox() as box:
+        yield box
 
 
 def wired_plan(receiver: Receiver, mailbox: Mailbox) -> str:
