@@ -4,6 +4,7 @@ commander, and bad requests get a 4xx with a reason and store nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from muster.actions.base import Actor
 from muster.domain.roles import Role
 from muster.plan import example_plan_text
 from muster.storage.tables import alerts, outbox
+from muster.web.hooks import Turns
 
 Post = Callable[..., httpx.Response]
 
@@ -285,3 +287,31 @@ def test_a_plan_with_a_bad_route_is_refused_with_the_path(team: Any, route: str)
     answer = team.api().post("/api/v1/plan", json={"source": plan})
     assert answer.status_code == 422
     assert "routes[0]." in answer.json()["detail"]
+
+
+def test_hook_requests_take_turns_a_few_at_a_time_first_come_first_served() -> None:
+    """The storm's admission: never more than `size` at once, and the waiting ones go in the
+    order they came (so no request waits for ever behind luckier ones)."""
+    turns = Turns(2)
+
+    async def storm() -> tuple[list[int], int]:
+        entered: list[int] = []
+        inside = most = 0
+
+        async def request(n: int) -> None:
+            nonlocal inside, most
+            async with turns():
+                entered.append(n)
+                inside += 1
+                most = max(most, inside)
+                await asyncio.sleep(0.01 if n % 2 else 0.002)
+                inside -= 1
+
+        await asyncio.gather(*(request(n) for n in range(12)))
+        return entered, most
+
+    entered, most = asyncio.run(storm())
+    assert most == 2
+    assert entered == list(range(12))
+    # A second event loop (a second server in one process, as in tests) gets its own turns.
+    assert asyncio.run(storm()) == (list(range(12)), 2)

@@ -174,19 +174,18 @@ def _ingest(
     author = f"hook:{integration.name}"
     router = router_for(pif.plan)
     latest = _checked(pif.plan, integration, batch.alerts)
-    known = store.known(conn, integration.name, sorted(latest))
     routes = {fp: router.route(alert) for fp, alert in latest.items()}
     joined = [
         _join(conn, pif, router, integration, key, members, routes, now, author)
         for key, members in _by_group(batch, latest, routes).items()
     ]
-    stamp = store.stored_time(conn, now)
+    stamp = store.stored_time(now)
     rows = [
-        _row(conn, integration.name, alert, routes[alert.fingerprint], group, stamp)
+        _row(integration.name, alert, routes[alert.fingerprint], group, stamp)
         for group in joined
         for alert in group.members
     ]
-    store.upsert(conn, sorted(rows, key=lambda row: str(row[1])))
+    known = store.upsert(conn, sorted(rows, key=lambda row: str(row[1])))
     queued = [_record(conn, pif, group, known, now, author) for group in joined]
     done = Ingested(alerts=len(latest), new=sum(1 for fp in latest if fp not in known))
     for group in joined:
@@ -334,12 +333,7 @@ def _detected(firing: Sequence[Alert], now: datetime) -> datetime:
 
 
 def _row(
-    conn: Connection,
-    integration: str,
-    alert: Alert,
-    routed: Routed | None,
-    group: _Joined,
-    stamp: Any,
+    integration: str, alert: Alert, routed: Routed | None, group: _Joined, stamp: str | None
 ) -> tuple[Any, ...]:
     """One alert's values in `store.ALERT_COLUMNS` order."""
     return (
@@ -351,11 +345,11 @@ def _row(
         alert.name,
         routed.service if routed else alert.service,
         routed.severity if routed else None,
-        json.dumps(alert.labels),
-        json.dumps(alert.annotations),
+        alert.labels,
+        alert.annotations,
         alert.url,
-        store.stored_time(conn, alert.starts_at),
-        store.stored_time(conn, alert.ends_at),
+        store.stored_time(alert.starts_at),
+        store.stored_time(alert.ends_at),
         stamp,
         stamp,
         1,

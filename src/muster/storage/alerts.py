@@ -147,16 +147,6 @@ def listing(
 # Alerts ------------------------------------------------------------------------------------
 
 
-def known(conn: Connection, integration: str, fingerprints: Sequence[str]) -> dict[str, Row[Any]]:
-    """The stored state of those of `fingerprints` seen before, in one query."""
-    rows = conn.execute(
-        select(alerts.c.fingerprint, alerts.c.status, alerts.c.incident_id).where(
-            alerts.c.integration == integration, alerts.c.fingerprint.in_(fingerprints)
-        )
-    )
-    return {str(row.fingerprint): row for row in rows}  # type: ignore[misc]
-
-
 #: The columns of an upserted alert, in the order `upsert` takes each row's values.
 ALERT_COLUMNS = (
     "integration",
@@ -177,25 +167,23 @@ ALERT_COLUMNS = (
     "received",
 )
 _KEPT = {"integration", "fingerprint", "first_received_at", "received"}
+_LABELS, _NOTES = ALERT_COLUMNS.index("labels"), ALERT_COLUMNS.index("annotations")
+_CHANGED = ", ".join(f"{c} = excluded.{c}" for c in ALERT_COLUMNS if c not in _KEPT)
+_ON_CONFLICT = (
+    f"ON CONFLICT (integration, fingerprint) DO UPDATE SET {_CHANGED}, "
+    "received = alerts.received + 1"
+)
 
-
-#: Rows per statement: well under both databases' limits on bound parameters.
+#: Rows per SQLite statement: well under its limit on bound parameters.
 CHUNK = 500
 
 
 @functools.cache
-def _upsert_sql(dialect: str, count: int) -> str:
+def _sqlite_upsert(count: int) -> str:
     """One INSERT of `count` rows that updates those already known."""
-    mark = "%s" if dialect == "postgresql" else "?"
-    json_mark = f"CAST({mark} AS JSON)" if dialect == "postgresql" else mark
-    marks = [json_mark if c in ("labels", "annotations") else mark for c in ALERT_COLUMNS]
-    row = f"({', '.join(marks)})"
-    changed = ", ".join(f"{c} = excluded.{c}" for c in ALERT_COLUMNS if c not in _KEPT)
-    return (
-        f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) VALUES {', '.join([row] * count)} "
-        f"ON CONFLICT (integration, fingerprint) DO UPDATE SET {changed}, "
-        "received = alerts.received + 1"
-    )
+    row = f"({', '.join('?' * len(ALERT_COLUMNS))})"
+    columns = ", ".join(ALERT_COLUMNS)
+    return f"INSERT INTO alerts ({columns}) VALUES {', '.join([row] * count)} {_ON_CONFLICT}"
 
 
 _PG_TYPES = {
@@ -210,54 +198,69 @@ _PG_TYPES = {
     "first_received_at": "TIMESTAMP",
     "last_received_at": "TIMESTAMP",
 }
+#: The whole batch as one JSON parameter; `before` reads the stored state in the statement's
+#: snapshot, so the one round trip both writes the alerts and says which were known.
 _PG_UPSERT = (
-    f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) SELECT "
-    + ", ".join(
-        f"CAST({c} AS JSON)" if c in ("labels", "annotations") else c for c in ALERT_COLUMNS
-    )
-    + " FROM json_to_recordset(CAST(%s AS JSON)) AS r("
-    + ", ".join(
-        f"{c} {'TEXT' if c in ('labels', 'annotations') else _PG_TYPES.get(c, 'VARCHAR')}"
-        for c in ALERT_COLUMNS
-    )
-    + ") ON CONFLICT (integration, fingerprint) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in ALERT_COLUMNS if c not in _KEPT)
-    + ", received = alerts.received + 1"
+    "WITH batch AS (SELECT * FROM json_to_recordset(CAST(%s AS JSON)) AS r("
+    + ", ".join(f"{c} {_PG_TYPES.get(c, 'VARCHAR')}" for c in ALERT_COLUMNS)
+    + ")), before AS (SELECT a.fingerprint, a.status, a.incident_id FROM alerts AS a"
+    " JOIN batch AS b ON a.integration = b.integration AND a.fingerprint = b.fingerprint),"
+    f" written AS (INSERT INTO alerts ({', '.join(ALERT_COLUMNS)})"
+    f" SELECT {', '.join(ALERT_COLUMNS)} FROM batch {_ON_CONFLICT} RETURNING 1)"
+    " SELECT fingerprint, status, incident_id FROM before"
 )
 
 
-def _json_time(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def stored_time(conn: Connection, moment: datetime | None) -> Any:
-    """A time as `UTCDateTime` stores it (naive UTC; on SQLite the text SQLAlchemy writes),
-    for the raw upsert below."""
+def stored_time(moment: datetime | None) -> str | None:
+    """A time as the raw upsert below takes it: naive UTC text, as `UTCDateTime` writes it
+    on SQLite and as PostgreSQL reads a TIMESTAMP."""
     if moment is None:
         return None
-    naive = moment.astimezone(UTC).replace(tzinfo=None)
-    return naive if conn.dialect.name == "postgresql" else naive.isoformat(" ", "microseconds")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def upsert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert new alerts and update known ones (status, times, group, count): one statement
-    per `CHUNK` rows. This is the storm's hot path, so it is plain SQL over
-    values made ready by the caller (`ALERT_COLUMNS` order, JSON as text, times through
-    `stored_time`): SQLAlchemy's per-value processing cost more than the database did.
-    `rows` must hold each fingerprint once, sorted by it, so that two requests sharing alerts
-    lock their rows in the same order and cannot deadlock."""
+def upsert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> dict[str, Row[Any]]:
+    """Insert new alerts and update known ones (status, times, group, count); returns the
+    state (fingerprint, status, incident_id) each known one had before.
+
+    This is the storm's hot path, so it is plain SQL over values made ready by the caller
+    (`ALERT_COLUMNS` order, labels and annotations as dicts, times through `stored_time`):
+    SQLAlchemy's per-value processing cost more than the database did. `rows` must hold
+    each fingerprint of one integration once, sorted by it, so that two requests sharing
+    alerts lock their rows in the same order and cannot deadlock."""
+    if not rows:
+        return {}
     if conn.dialect.name == "postgresql":
         # One JSON document of all rows: json.dumps is C, where psycopg's array dumping
         # escaped every element with a regular expression (half the batch's time).
         records = [dict(zip(ALERT_COLUMNS, row, strict=True)) for row in rows]
-        conn.exec_driver_sql(_PG_UPSERT, (json.dumps(records, default=_json_time),))
-        return
+        found = conn.exec_driver_sql(_PG_UPSERT, (json.dumps(records),))
+        return {str(row.fingerprint): row for row in found}
+    before = _known(conn, rows[0][0], [str(row[1]) for row in rows])
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        values = tuple(value for row in chunk for value in row)
-        conn.exec_driver_sql(_upsert_sql(conn.dialect.name, len(chunk)), values)
+        values = tuple(
+            value
+            for row in chunk
+            for value in (
+                *row[:_LABELS],
+                json.dumps(row[_LABELS]),
+                json.dumps(row[_NOTES]),
+                *row[_NOTES + 1 :],
+            )
+        )
+        conn.exec_driver_sql(_sqlite_upsert(len(chunk)), values)
+    return before
+
+
+def _known(conn: Connection, integration: str, fingerprints: Sequence[str]) -> dict[str, Row[Any]]:
+    """The stored state of those of `fingerprints` seen before, in one query."""
+    rows = conn.execute(
+        select(alerts.c.fingerprint, alerts.c.status, alerts.c.incident_id).where(
+            alerts.c.integration == integration, alerts.c.fingerprint.in_(fingerprints)
+        )
+    )
+    return {str(row.fingerprint): row for row in rows}  # type: ignore[misc]
 
 
 def attach(conn: Connection, group_id: int, incident_id: int) -> int:
