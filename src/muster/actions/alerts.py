@@ -12,7 +12,6 @@ resolves, the commander is told; the incident is never resolved for them.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row
 
 from muster.actions.base import (
@@ -96,14 +96,14 @@ def receive(
 
 def _decode(integration: Integration, body: bytes) -> Batch:
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as error:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
         raise InvalidInput(
             f"the body is not JSON: {error}"[:300],
             hint="send the JSON object your tool's webhook sends",
             field="body",
         ) from None
-    if _UNSTORABLE.search(body):
+    if _NUL.search(body):
         _storable(data)
     try:
         return parse(Kind(integration.kind), data)
@@ -111,13 +111,14 @@ def _decode(integration: Integration, body: bytes) -> Batch:
         raise InvalidInput(str(error), hint=error.hint, field=error.field) from None
 
 
-#: JSON escapes that decode to text no database can store (NUL, a lone surrogate half);
-#: only a body holding one is checked in full, so the common case costs one scan.
-_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+#: The JSON escape for NUL, which no database stores in text (orjson itself refuses lone
+#: surrogate halves); only a body holding one is checked in full, so the common case costs
+#: one scan.
+_NUL = re.compile(rb"\\u0000")
 
 
 def _storable(data: Any) -> None:
-    """Refuse NUL characters and lone surrogates anywhere in the decoded body."""
+    """Refuse NUL characters anywhere in the decoded body."""
     if isinstance(data, dict):
         for key, value in data.items():
             _storable(key)
@@ -125,19 +126,10 @@ def _storable(data: Any) -> None:
     elif isinstance(data, list):
         for item in data:
             _storable(item)
-    elif isinstance(data, str):
-        if "\x00" in data:
-            raise InvalidInput(
-                "the body holds a NUL character (\\u0000)", hint="remove it", field="body"
-            )
-        try:
-            data.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidInput(
-                "the body holds text that is not valid Unicode (a lone surrogate escape)",
-                hint="send UTF-8 text",
-                field="body",
-            ) from None
+    elif isinstance(data, str) and "\x00" in data:
+        raise InvalidInput(
+            "the body holds a NUL character (\\u0000)", hint="remove it", field="body"
+        )
 
 
 _SQLITE_WRITER = threading.Lock()

@@ -8,11 +8,11 @@ and one multi-row upsert, plus the group's row.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row, and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -231,10 +231,10 @@ def upsert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> dict[str, Row[A
     if not rows:
         return {}
     if conn.dialect.name == "postgresql":
-        # One JSON document of all rows: json.dumps is C, where psycopg's array dumping
-        # escaped every element with a regular expression (half the batch's time).
+        # One JSON document of all rows, where psycopg's array dumping escaped every
+        # element with a regular expression (half the batch's time).
         records = [dict(zip(ALERT_COLUMNS, row, strict=True)) for row in rows]
-        found = conn.exec_driver_sql(_PG_UPSERT, (json.dumps(records),))
+        found = conn.exec_driver_sql(_PG_UPSERT, (orjson.dumps(records).decode(),))
         return {str(row.fingerprint): row for row in found}
     before = _known(conn, rows[0][0], [str(row[1]) for row in rows])
     for start in range(0, len(rows), CHUNK):
@@ -244,8 +244,8 @@ def upsert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> dict[str, Row[A
             for row in chunk
             for value in (
                 *row[:_LABELS],
-                json.dumps(row[_LABELS]),
-                json.dumps(row[_NOTES]),
+                orjson.dumps(row[_LABELS]).decode(),
+                orjson.dumps(row[_NOTES]).decode(),
                 *row[_NOTES + 1 :],
             )
         )
