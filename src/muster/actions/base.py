@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -19,6 +19,7 @@ from muster.errors import Conflict, Forbidden, InvalidInput, NotFound
 from muster.plan import Plan, parse_plan
 from muster.storage import incidents, records, timeline
 from muster.storage.db import Database
+from muster.storage.timeline import NewEntry
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -273,15 +274,12 @@ class Pen:
         data: Mapping[str, Any] | None = None,
         amends: int | None = None,
     ) -> int:
-        seq = timeline.append(
-            self.conn,
-            self.incident_id,
-            kind=kind,
-            text=text,
-            author=self.author,
-            occurred_at=at or self.now,
-            recorded_at=self.now,
-            data=data,
-            amends=amends,
-        )
+        """One entry; returns its sequence number."""
+        [seq] = self.write_all([NewEntry(kind, text, at or self.now, data, amends)])
         return seq
+
+    def write_all(self, entries: Sequence[NewEntry]) -> list[int]:
+        """Several entries at once, in order (fewer statements than one `write` each)."""
+        return timeline.append(
+            self.conn, self.incident_id, entries, author=self.author, recorded_at=self.now
+        )

@@ -32,6 +32,7 @@ from muster.domain.records import FIRST_ACTIONS, EntryKind
 from muster.domain.roles import Role
 from muster.errors import Conflict
 from muster.storage import incidents, records
+from muster.storage.timeline import NewEntry
 
 
 @dataclass(frozen=True)
@@ -118,36 +119,34 @@ def declare_in(
     )
     incidents.add_services(conn, incident_id, chosen)
     incidents.add_roles(conn, incident_id, roles)
-    pen = Pen(conn, incident_id, actor.handle, now)
     flags = [f for f, on in (("drill", drill), ("private", private)) if on]
-    pen.write(
-        EntryKind.declared,
-        f"{reference(number)} declared: {level} {title}"
-        + (f" ({', '.join(flags)})" if flags else ""),
-        at=occurred,
-        data={
-            "severity": level,
-            "services": chosen,
-            "plan_version": pif.version,
-            "flags": flags,
-        },
-    )
+    entries = [
+        NewEntry(
+            EntryKind.declared,
+            f"{reference(number)} declared: {level} {title}"
+            + (f" ({', '.join(flags)})" if flags else ""),
+            occurred,
+            {"severity": level, "services": chosen, "plan_version": pif.version, "flags": flags},
+        )
+    ]
     marks = [Milestone.detected]
     if actor.handle == roles[Role.commander][0]:
         marks.append(Milestone.acknowledged)
     for milestone in marks:
-        pen.write(
-            EntryKind.milestone, f"{milestone}", at=occurred, data={"milestone": str(milestone)}
+        entries.append(
+            NewEntry(EntryKind.milestone, f"{milestone}", occurred, {"milestone": str(milestone)})
         )
     for role, (holder, backup) in roles.items():
-        pen.write(
-            EntryKind.role,
-            f"{holder} is {role} (backup: {backup or 'none'})",
-            at=occurred,
-            data={"role": str(role), "holder": holder, "backup": backup},
+        entries.append(
+            NewEntry(
+                EntryKind.role,
+                f"{holder} is {role} (backup: {backup or 'none'})",
+                occurred,
+                {"role": str(role), "holder": holder, "backup": backup},
+            )
         )
     if impact:
-        pen.write(EntryKind.impact, impact, at=occurred)
+        entries.append(NewEntry(EntryKind.impact, impact, occurred))
     frozen = [s for s in chosen if plan.service(s).freeze_on_incident]  # type: ignore[union-attr]
     for service in frozen:
         records.start_freeze(
@@ -158,31 +157,38 @@ def declare_in(
             at=occurred,
             incident_id=incident_id,
         )
-        pen.write(
-            EntryKind.freeze,
-            f"deploys frozen on {service}",
-            at=occurred,
-            data={"service": service, "frozen": True},
+        entries.append(
+            NewEntry(
+                EntryKind.freeze,
+                f"deploys frozen on {service}",
+                occurred,
+                {"service": service, "frozen": True},
+            )
         )
     for action in FIRST_ACTIONS:
         owner = roles[action.owner][0]
         task_no = records.add_task(conn, incident_id, title=action.title, owner=owner, at=now)
-        pen.write(
-            EntryKind.task,
-            f"task {task_no} for {owner}: {action.title}",
-            at=occurred,
-            data={"task": task_no, "owner": owner},
+        entries.append(
+            NewEntry(
+                EntryKind.task,
+                f"task {task_no} for {owner}: {action.title}",
+                occurred,
+                {"task": task_no, "owner": owner},
+            )
         )
         if action.done_by_freeze and frozen:
             task = records.task(conn, incident_id, task_no)
             assert task is not None
             records.finish_task(conn, task.id, by=actor.handle, at=now)
-            pen.write(
-                EntryKind.task,
-                f"done: task {task_no}: {action.title} (deploys frozen on {', '.join(frozen)})",
-                at=occurred,
-                data={"task": task_no, "done": True},
+            entries.append(
+                NewEntry(
+                    EntryKind.task,
+                    f"done: task {task_no}: {action.title} (deploys frozen on {', '.join(frozen)})",
+                    occurred,
+                    {"task": task_no, "done": True},
+                )
             )
+    Pen(conn, incident_id, actor.handle, now).write_all(entries)
     names = ", ".join(f"{role} {holder}" for role, (holder, _) in roles.items())
     headline = f"{reference(number)} {level}: {title}"
     facts = f"{headline}\n{names}.\nImpact: {impact or 'not stated yet'}." + (

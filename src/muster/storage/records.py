@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, func, insert, literal, or_, select, update
 
 from muster.storage.db import new_id
 from muster.storage.tables import counters, freezes, plan_versions, tasks, tokens
@@ -57,22 +57,14 @@ def insert_plan(conn: Connection, *, source: str, digest: str, at: datetime, by:
 def add_task(
     conn: Connection, incident_id: int, *, title: str, owner: str | None, at: datetime
 ) -> int:
-    number = (
-        int(
-            conn.execute(
-                select(func.coalesce(func.max(tasks.c.number), 0)).where(
-                    tasks.c.incident_id == incident_id
-                )
-            ).scalar_one()
-        )
-        + 1
-    )
-    conn.execute(
-        insert(tasks).values(
-            incident_id=incident_id, number=number, title=title, owner=owner, created_at=at
-        )
-    )
-    return number
+    """A new task, numbered after the incident's last one (one statement); its number."""
+    given = {"incident_id": incident_id, "title": title, "owner": owner, "created_at": at}
+    following = func.coalesce(func.max(tasks.c.number), 0) + 1
+    row = select(
+        following, *(literal(value, tasks.c[name].type) for name, value in given.items())
+    ).where(tasks.c.incident_id == incident_id)
+    statement = insert(tasks).from_select(["number", *given], row).returning(tasks.c.number)
+    return int(conn.execute(statement).scalar_one())
 
 
 def tasks_of(conn: Connection, incident_id: int) -> list[Row[Any]]:

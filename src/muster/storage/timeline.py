@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,43 +12,59 @@ from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 from muster.storage.tables import incidents, timeline_entries
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append: what happened, when, and its structured data."""
+
+    kind: str
+    text: str
+    occurred_at: datetime
+    data: Mapping[str, Any] | None = None
+    amends: int | None = None
+
+
 def append(
     conn: Connection,
     incident_id: int,
+    entries: Sequence[NewEntry],
     *,
-    kind: str,
-    text: str,
     author: str,
-    occurred_at: datetime,
     recorded_at: datetime,
-    data: Mapping[str, Any] | None = None,
-    amends: int | None = None,
-) -> int:
-    """Add one entry and return its sequence number within the incident.
+) -> list[int]:
+    """Add entries, in order, and return their sequence numbers within the incident.
 
-    The number comes from bumping `incidents.last_seq`, which locks the incident row until
-    commit: entries from concurrent writers get distinct, gap-free numbers in commit order.
+    The numbers come from bumping `incidents.last_seq` once by the count, which locks the
+    incident row until commit: entries from concurrent writers get distinct, gap-free
+    numbers in commit order. Two statements however many entries (a declaration writes a
+    dozen).
     """
-    seq = conn.execute(
+    if not entries:
+        return []
+    last = conn.execute(
         update(incidents)
         .where(incidents.c.id == incident_id)
-        .values(last_seq=incidents.c.last_seq + 1)
+        .values(last_seq=incidents.c.last_seq + len(entries))
         .returning(incidents.c.last_seq)
     ).scalar_one()
+    first = int(last) - len(entries) + 1
     conn.execute(
-        insert(timeline_entries).values(
-            incident_id=incident_id,
-            seq=seq,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
-            author=author,
-            kind=kind,
-            text=text,
-            data=dict(data or {}),
-            amends=amends,
-        )
+        insert(timeline_entries),
+        [
+            {
+                "incident_id": incident_id,
+                "seq": first + n,
+                "occurred_at": entry.occurred_at,
+                "recorded_at": recorded_at,
+                "author": author,
+                "kind": entry.kind,
+                "text": entry.text,
+                "data": dict(entry.data or {}),
+                "amends": entry.amends,
+            }
+            for n, entry in enumerate(entries)
+        ],
     )
-    return int(seq)
+    return list(range(first, first + len(entries)))
 
 
 def entries(conn: Connection, incident_id: int) -> list[Row[Any]]:
