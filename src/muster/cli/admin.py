@@ -83,6 +83,7 @@ def serve(
 ) -> None:
     """Run the server: web app, JSON API and, unless --no-worker, the notification worker
     (database from $MUSTER_DATABASE_URL)."""
+    import gc
     import signal
     from types import FrameType
 
@@ -122,6 +123,11 @@ def serve(
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
         web = create_app(rt)
+        # What is loaded by now lives as long as the server: keep it out of the garbage
+        # collector's full passes, which otherwise stop every request for ~60 ms every few
+        # seconds in an alert storm (bench/alert_ingest.py).
+        gc.collect()
+        gc.freeze()
         config = uvicorn.Config(
             web if status_port is None else only_public_on(web, status_port),
             host=host,
