@@ -33,29 +33,33 @@ def muster_serve(
     port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`muster serve --port PORT ARGS...`; yields its URL and process once `ready` answers
-    200, or fails the test with what the server printed."""
+    200, or fails the test with what the server printed. What it prints goes to
+    `cwd/serve.log` (a file, not a pipe: a server that printed more than a pipe holds would
+    stop until someone read it)."""
     port = port or free_port()
-    process = subprocess.Popen(
-        [*MUSTER, "serve", "--port", str(port), *args],
-        env=dict(env),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not _answers(url + ready, process):
-            process.kill()
-            out = process.stdout.read() if process.stdout else ""
-            pytest.fail(f"muster serve did not answer:\n{out}")
-        yield url, process
-    finally:
-        process.terminate()
+    log_path = cwd / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*MUSTER, "serve", "--port", str(port), *args],
+            env=dict(env),
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if not _answers(url + ready, process):
+                process.kill()
+                process.wait()
+                pytest.fail(f"muster serve did not answer:\n{log_path.read_text()}")
+            yield url, process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def _answers(url: str, process: subprocess.Popen[str], seconds: float = 30) -> bool:

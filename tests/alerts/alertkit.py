@@ -11,10 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +20,9 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+import serving
 from muster.storage.tables import alerts
+from serving import MUSTER
 
 HERE = Path(__file__).parent
 
@@ -55,54 +54,23 @@ def alert_rows(team: Any) -> int:
         return int(conn.execute(select(func.count()).select_from(alerts)).scalar_one())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def muster_serve(database_url: str, work: Path) -> Iterator[tuple[str, httpx.Client]]:
     """`muster init`, an admin token and a real `muster serve` process; yields its URL and an
     admin API client (base /api/v1)."""
     env = {**os.environ, "MUSTER_DATABASE_URL": database_url}
-    muster = [sys.executable, "-m", "muster"]
-    subprocess.run([*muster, "init", str(work)], env=env, check=True, capture_output=True)
+    subprocess.run([*MUSTER, "init", str(work)], env=env, check=True, capture_output=True)
     token = subprocess.run(
-        [*muster, "token", "create", "admin", "--admin"],
+        [*MUSTER, "token", "create", "admin", "--admin"],
         env=env,
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
-    port = free_port()
-    log = (work / "serve.log").open("w")
-    process = subprocess.Popen(
-        [*muster, "serve", "--port", str(port), "--plan", str(work / "muster.yaml")],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    client = httpx.Client(
-        base_url=url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if client.get("/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(
-                    "muster serve did not answer:\n" + (work / "serve.log").read_text()
-                )
-            time.sleep(0.05)
+    with (
+        serving.muster_serve(["--plan", str(work / "muster.yaml")], env=env, cwd=work) as (url, _),
+        httpx.Client(
+            base_url=url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as client,
+    ):
         yield url, client
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()

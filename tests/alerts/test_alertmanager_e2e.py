@@ -18,7 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from alertkit import free_port, muster_serve
+from alertkit import muster_serve
+
+from serving import free_port
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager")
 

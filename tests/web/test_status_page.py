@@ -322,7 +322,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, subpro
 
 
 def test_a_write_from_another_process_shows_within_two_seconds(
-    served: tuple[str, str, subprocess.Popen[str]], database_url: str
+    served: tuple[str, str, subprocess.Popen[str]], database_url: str, tmp_path: Path
 ) -> None:
     url, status_url, process = served
     before = httpx.get(url + "/status")
@@ -350,5 +350,7 @@ def test_a_write_from_another_process_shows_within_two_seconds(
     assert httpx.get(url + "/api/v1/health").status_code == 200
 
     process.terminate()
-    output, _ = process.communicate(timeout=10)
+    process.wait(timeout=10)
+    output = (tmp_path / "serve.log").read_text()
+    assert "Muster serving on" in output
     assert "GET /status" not in output  # no access log line per request by default
