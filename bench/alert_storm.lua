@@ -1,5 +1,9 @@
 -- wrk script for bench/alert_ingest.py: every request is an Alertmanager version-4 body of
 -- 100 firing alerts whose fingerprints were never seen before, for one of 20 groups.
+-- Like Alertmanager, which sends a group's next notification only after the last one was
+-- answered, no two requests in flight are for the same group: of wrk's two threads, the
+-- first sends the odd groups and the second the even ones, each in turn, and a thread
+-- has at most 4 requests in flight (8 connections).
 -- Arguments (after `--`): the integration's secret, a run id.
 local threads = 0
 
@@ -24,7 +28,7 @@ local ALERT = '{"status":"firing","labels":{"alertname":"Bench%d","service":"api
 
 function request()
   counter = counter + 1
-  local group = counter % 20
+  local group = (counter * 2 + tid) % 20
   local alerts = {}
   for n = 1, 100 do
     alerts[n] = string.format(ALERT, group, tid, counter, n, started, run, tid, counter, n)
