@@ -221,6 +221,8 @@ def junk() -> list[bytes]:
         b'"text"',
         b"\xff\xfe\x00",
         b"[" * 100_000,
+        # Deeper than Python's recursion limit, yet within the parser's: the NUL check walks it.
+        b'{"version":"4","x":' + b"[" * 1020 + b'"\\u0000"' + b"]" * 1020 + b"}",
         variant(lambda b: b.update(version=4)),
         variant(lambda b: b.update(alerts={})),
         variant(lambda b: b["alerts"].append(None)),
@@ -240,6 +242,12 @@ def test_junk_bodies_are_4xx_with_a_reason_never_500(team: Any, post: Post) -> N
         assert 400 <= answer.status_code < 500, (body[:60], answer.status_code, answer.text)
         assert answer.json()["detail"], body[:60]
     assert alert_rows(team) == 0
+
+
+def test_a_body_saved_with_a_byte_order_mark_is_read(team: Any, post: Post) -> None:
+    answer = post(None, raw=b"\xef\xbb\xbf" + json.dumps(api_payload()).encode())
+    assert answer.status_code == 200, answer.text
+    assert alert_rows(team) == 1
 
 
 def generic_team(team: Any) -> None:

@@ -96,7 +96,7 @@ def receive(
 
 def _decode(integration: Integration, body: bytes) -> Batch:
     try:
-        data = orjson.loads(body)
+        data = orjson.loads(body.removeprefix(_BOM))
     except orjson.JSONDecodeError as error:
         raise InvalidInput(
             f"the body is not JSON: {error}"[:300],
@@ -111,6 +111,8 @@ def _decode(integration: Integration, body: bytes) -> Batch:
         raise InvalidInput(str(error), hint=error.hint, field=error.field) from None
 
 
+#: A UTF-8 byte order mark, which some tools put before a JSON file (orjson refuses it).
+_BOM = b"\xef\xbb\xbf"
 #: The JSON escape for NUL, which no database stores in text (orjson itself refuses lone
 #: surrogate halves); only a body holding one is checked in full, so the common case costs
 #: one scan.
@@ -118,18 +120,20 @@ _NUL = re.compile(rb"\\u0000")
 
 
 def _storable(data: Any) -> None:
-    """Refuse NUL characters anywhere in the decoded body."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            _storable(key)
-            _storable(value)
-    elif isinstance(data, list):
-        for item in data:
-            _storable(item)
-    elif isinstance(data, str) and "\x00" in data:
-        raise InvalidInput(
-            "the body holds a NUL character (\\u0000)", hint="remove it", field="body"
-        )
+    """Refuse NUL characters anywhere in the decoded body (without recursion: orjson
+    accepts nesting deeper than Python's recursion limit)."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and "\x00" in item:
+            raise InvalidInput(
+                "the body holds a NUL character (\\u0000)", hint="remove it", field="body"
+            )
 
 
 _SQLITE_WRITER = threading.Lock()
