@@ -2,8 +2,9 @@
 -- 100 firing alerts whose fingerprints were never seen before, for one of 20 groups.
 -- Like Alertmanager, which sends a group's next notification only after the last one was
 -- answered, no two requests in flight are for the same group: of wrk's two threads, the
--- first sends the odd groups and the second the even ones, each in turn, and a thread
--- has at most 4 requests in flight (8 connections).
+-- first sends the odd groups and the second the even ones, each in turn, so this holds
+-- while a thread has fewer than 10 requests in flight (up to 20 connections; the bench
+-- uses 8).
 -- Arguments (after `--`): the integration's secret, a run id.
 local threads = 0
 

@@ -1,8 +1,8 @@
 """Integration secrets, alerts and alert groups. Never commits.
 
 Ingest is the hot path (a storm is thousands of alerts a second), so each request costs a
-fixed number of statements whatever its size: one SELECT of the batch's known fingerprints
-and one multi-row upsert, plus the group's row.
+fixed number of statements whatever its size: the group's row, then one multi-row upsert
+that also says which alerts were known (on SQLite a SELECT of them just before).
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ _PG_TYPES = {
     "last_received_at": "TIMESTAMP",
 }
 #: The whole batch as one JSON parameter; `before` reads the stored state in the statement's
-#: snapshot, so the one round trip both writes the alerts and says which were known.
+#: snapshot, so the one round trip both writes the alerts and says which were known then.
 _PG_UPSERT = (
     "WITH batch AS (SELECT * FROM json_to_recordset(CAST(%s AS JSON)) AS r("
     + ", ".join(f"{c} {_PG_TYPES.get(c, 'VARCHAR')}" for c in ALERT_COLUMNS)

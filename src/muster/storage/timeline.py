@@ -48,21 +48,22 @@ def append(
     ).scalar_one()
     first = int(last) - len(entries) + 1
     conn.execute(
-        insert(timeline_entries),
-        [
-            {
-                "incident_id": incident_id,
-                "seq": first + n,
-                "occurred_at": entry.occurred_at,
-                "recorded_at": recorded_at,
-                "author": author,
-                "kind": entry.kind,
-                "text": entry.text,
-                "data": dict(entry.data or {}),
-                "amends": entry.amends,
-            }
-            for n, entry in enumerate(entries)
-        ],
+        insert(timeline_entries).values(
+            [
+                {
+                    "incident_id": incident_id,
+                    "seq": first + n,
+                    "occurred_at": entry.occurred_at,
+                    "recorded_at": recorded_at,
+                    "author": author,
+                    "kind": entry.kind,
+                    "text": entry.text,
+                    "data": dict(entry.data or {}),
+                    "amends": entry.amends,
+                }
+                for n, entry in enumerate(entries)
+            ]
+        )
     )
     return list(range(first, first + len(entries)))
 

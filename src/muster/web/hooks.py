@@ -9,11 +9,12 @@ The body is read here with a size cap (413), then everything else (secret, JSON,
 alerts) runs in the thread pool, so a storm never blocks the event loop. The answer is 200
 only after the alerts are committed.
 
-In a storm, requests take turns through `INGESTING`: a few at a time is enough to keep the
-database busy while Python works on the next one, and the rest wait in arrival order. Let
-all of them into the thread pool at once and they fight over the interpreter lock and the
-group rows, and the unlucky ones wait several times longer than the rest (p99 ~300 ms
-against ~160 ms, bench/alert_ingest.py on PostgreSQL).
+In a storm, requests take turns through `INGESTING` once their body is read: a few at a
+time is enough to keep the database busy while Python works on the next one, and the rest
+wait in the order they got there. Let all of them into the thread pool at once and they
+fight over the interpreter lock and the group rows, and the unlucky ones wait several
+times longer than the rest (p99 ~300 ms against ~160 ms, bench/alert_ingest.py on
+PostgreSQL). On SQLite the four then take the one writer lock, in no promised order.
 """
 
 from __future__ import annotations
