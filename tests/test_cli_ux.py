@@ -117,7 +117,9 @@ def test_declare_shows_the_hats_warnings_and_impact_and_nothing_more(team: Team)
     after = lines[lines.index("Impact: no logins") + 1 :]
     assert after[0].startswith("Next internal update: due")  # the communicator's clock starts
     assert after[1].startswith("Next customer update: due")
-    assert after[3].startswith("Next: `muster show INC-1`")
+    # The declarer is not the commander, who is paged: until someone acknowledges, who is next.
+    assert after[2].startswith("Not acknowledged yet; at ") and "(muster ack INC-1)" in after[2]
+    assert after[4].startswith("Next: `muster show INC-1`")
     assert "Milestones:" not in out and "Timeline" not in out
 
 

@@ -22,13 +22,14 @@ from muster.actions.base import (
 )
 from muster.actions.deploys import rollback_warning
 from muster.actions.freeze import resolve_service
+from muster.actions.paging import next_step
 from muster.domain.hats import hats, warnings, wearers
 from muster.domain.milestones import durations, is_open, phase_of
 from muster.domain.questions import likely_duplicates
 from muster.domain.records import Track
 from muster.domain.roles import Role
 from muster.plan import Plan
-from muster.storage import comms, incidents, records, timeline
+from muster.storage import comms, incidents, paging, records, timeline
 
 
 class RoleView(BaseModel):
@@ -112,6 +113,32 @@ class QuestionView(BaseModel):
     likely_duplicates: list[int]
 
 
+class PageLine(BaseModel):
+    """One person (or `#channel`) paged by one step of the escalation."""
+
+    step: int  # from 1
+    person: str
+    reason: str  # the role or backup it stood for, "named in the escalation" or "via"
+    paged_at: datetime | None  # None: not sent yet
+    waits_until: datetime | None  # a page held for working hours
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class NextPage(BaseModel):
+    """The step that pages next unless someone acknowledges first."""
+
+    step: int
+    of: int
+    at: datetime
+    paging: list[str]  # like "alice (commander-backup)"
+
+
+class PagingView(BaseModel):
+    pages: list[PageLine]
+    next: NextPage | None
+
+
 class IncidentSummary(BaseModel):
     ref: str
     number: int
@@ -145,6 +172,7 @@ class IncidentDetail(IncidentSummary):
     clocks: list[TrackClock]
     updates: list[UpdateView]
     questions: list[QuestionView]  # for the fixer: only those forwarded to them
+    paging: PagingView
     timeline: list[EntryView]
 
 
@@ -306,6 +334,7 @@ def _detail(
             for u in posted
         ],
         questions=_questions(conn, row, actor, worn),
+        paging=_paging(conn, pif.plan, row, worn, {r: v.backup for r, v in role_rows.items()}),
         timeline=[_entry(e) for e in timeline.entries(conn, row.id)] if with_timeline else [],
     )
 
@@ -433,6 +462,40 @@ def _clocks(
             )
         )
     return found
+
+
+def _paging(
+    conn: Connection,
+    plan: Plan,
+    row: Row[Any],
+    worn: dict[Role, str],
+    backups: dict[Role, str | None],
+) -> PagingView:
+    """Who the escalation paged, whether they acknowledged, and who it pages next."""
+    sent = paging.pages_of(conn, [row.id])[row.id]
+    coming = next_step(plan, row, sent, worn, backups)
+    return PagingView(
+        pages=[
+            PageLine(
+                step=p.step + 1,
+                person=p.person,
+                reason=p.reason,
+                paged_at=p.sent_at,
+                waits_until=p.due_at if p.sent_at is None and p.due_at > p.created_at else None,
+                acknowledged_at=p.acknowledged_at,
+                acknowledged_by=p.acknowledged_by,
+            )
+            for p in sent
+        ],
+        next=NextPage(
+            step=coming.step,
+            of=coming.of,
+            at=coming.at,
+            paging=[f"{who} ({why})" for who, why in coming.paging],
+        )
+        if coming
+        else None,
+    )
 
 
 def _questions(

@@ -122,6 +122,58 @@ def test_muster_ack_stops_the_escalation_and_says_so_once(
     assert page_texts(paged)[-1] == "pages acknowledged by dan; escalation stopped (paged: dan)"
 
 
+def test_the_incident_shows_who_was_paged_and_who_is_paged_next_until_acknowledged(
+    paged: Any, clock: Any
+) -> None:
+    declare(paged)
+    work(paged.rt)
+    paging = paged.api().get("/api/v1/incidents/INC-1").json()["paging"]
+    [dan] = paging["pages"]
+    assert (dan["step"], dan["person"], dan["reason"]) == (1, "dan", "commander")
+    assert dan["paged_at"] == "2026-11-20T17:00:00Z" and dan["acknowledged_at"] is None
+    assert paging["next"] == {
+        "step": 2,
+        "of": 3,
+        "at": "2026-11-20T17:05:00Z",
+        "paging": ["alice (commander-backup)"],
+    }
+    shown = paged.ok("show", "INC-1")
+    assert "Paged: dan (commander) 18:00" in shown
+    assert (
+        "Not acknowledged yet; at 18:05 step 2 of 3 pages alice (commander-backup) "
+        "(muster ack INC-1)" in shown
+    )
+
+    clock.advance(minutes=5)
+    work(paged.rt)
+    paging = paged.api().get("/api/v1/incidents/INC-1").json()["paging"]
+    assert [p["person"] for p in paging["pages"]] == ["dan", "alice"]
+    assert paging["next"]["at"] == "2026-11-20T17:15:00Z"
+    assert paging["next"]["paging"] == [
+        "carol (named in the escalation)",
+        "erin (named in the escalation)",
+        "#leadership (via)",
+    ]
+
+    clock.advance(minutes=1)
+    paged.ok("ack", "INC-1", who="alice")
+    paging = paged.api().get("/api/v1/incidents/INC-1").json()["paging"]
+    assert paging["next"] is None
+    assert {p["acknowledged_by"] for p in paging["pages"]} == {"alice"}
+    shown = paged.ok("show", "INC-1")
+    assert "Acknowledged by alice at 18:06" in shown and "Not acknowledged" not in shown
+
+
+def test_a_page_held_for_working_hours_says_until_when(paged: Any, clock: Any) -> None:
+    clock.set(datetime(2026, 11, 21, 14, 0, tzinfo=ZoneInfo("Europe/Berlin")))  # a Saturday
+    declare(paged, severity="SEV3")
+    work(paged.rt)
+    [page] = paged.api().get("/api/v1/incidents/INC-1").json()["paging"]["pages"]
+    assert page["paged_at"] is None
+    assert page["waits_until"] == "2026-11-23T08:00:00Z"  # Monday 09:00 in Berlin
+    assert "Paging dan (commander) waits until Nov 23 09:00" in paged.ok("show", "INC-1")
+
+
 def test_a_commander_who_declares_has_acknowledged_and_is_not_paged(
     paged: Any, receiver: Receiver, clock: Any
 ) -> None:

@@ -24,6 +24,7 @@ from muster.actions import users
 from muster.actions.admin import apply_plan, create_token
 from muster.actions.base import Actor
 from muster.actions.record import log_entry
+from muster.jobs.escalate import escalate
 from muster.plan import example_plan_text
 from muster.web.app import create_app
 
@@ -207,6 +208,26 @@ def test_accepting_an_offer_made_to_someone_else_is_refused_in_place(
     assert '<p class="error" role="alert">' in refused.text and "bob" in refused.text
 
 
+def test_the_room_says_who_was_paged_and_who_is_next_and_acknowledges_in_one_click(
+    team: Team, browser_as: Browser
+) -> None:
+    declare(team, who="carol")  # not the commander, so dan is paged
+    escalate(team.rt, "w1")
+    dan = browser_as("dan")
+    room = dan.get(ROOM).text
+    assert "<strong>⚠ Not acknowledged yet.</strong> At 18:05 step 2 of " in room
+    assert "pages alice (commander-backup)." in room
+    assert "Paged: dan (commander) 18:00" in room
+    assert f'action="{ROOM}/ack"' in room
+
+    acked = dan.post(f"{ROOM}/ack", {}, htmx=True)
+    assert acked.status_code == 200
+    assert "Acknowledged by <strong>dan</strong> at 18:00" in acked.text
+    assert "Not acknowledged" not in acked.text and f'action="{ROOM}/ack"' not in acked.text
+    assert team.api("dan").get(f"/api/v1{ROOM}").json()["paging"]["next"] is None
+    assert dan.post(f"{ROOM}/ack", {}).status_code == 303  # a second click, without JavaScript
+
+
 def test_the_communicator_works_the_question_queue_from_the_room(
     team: Team, browser_as: Browser
 ) -> None:
@@ -370,6 +391,10 @@ def test_a_broken_form_body_and_junk_paths_are_refused_never_a_500(
         assert response.status_code in (404, 422), path
         assert "<strong>Error:</strong>" in response.text
     assert dan.post(f"{ROOM}/log", {"text": "no token"}, csrf=False).status_code == 403
+    assert dan.post(f"{ROOM}/ack", {}, csrf=False).status_code == 403
+    for htmx in (False, True):
+        unknown = dan.post("/incidents/INC-99/ack", {}, htmx=htmx)
+        assert unknown.status_code == 404 and "<strong>Error:</strong>" in unknown.text
 
 
 # --- Live: a real server, a real event stream -----------------------------------------------

@@ -59,17 +59,28 @@ def _holders(conn: Connection, incident_id: int) -> tuple[dict[Role, str], dict[
     return worn, {role: r.backup for role, r in rows.items()}
 
 
+def _due(plan: Plan, severity: Severity, row: Row[Any], step: int) -> datetime:
+    """When step `step` of `row`'s escalation pages (if nobody acknowledges first)."""
+    week = _week(plan, severity)
+    start = escalation.escalation_start(row.declared_at, week)
+    return escalation.step_due(start, severity.escalation_steps()[step].delay, week)
+
+
+def _targets(
+    severity: Severity, step: int, worn: dict[Role, str], backups: dict[Role, str | None]
+) -> list[tuple[str, str]]:
+    """Who step `step` pages, as (person or #channel, why)."""
+    at = severity.escalation_steps()[step]
+    return escalation.resolve(at.page, worn, backups) + [(f"#{name}", "via") for name in at.via]
+
+
 def _open_step(
     conn: Connection, plan: Plan, row: Row[Any], severity: Severity, step: int, now: datetime
 ) -> None:
     """Create step `step`'s pages (each person, then each `via` channel) and say so."""
     steps = severity.escalation_steps()
-    week = _week(plan, severity)
-    start = escalation.escalation_start(row.declared_at, week)
-    due = escalation.step_due(start, steps[step].delay, week)
-    worn, backups = _holders(conn, row.id)
-    people = escalation.resolve(steps[step].page, worn, backups)
-    targets = people + [(f"#{name}", "via") for name in steps[step].via]
+    due = _due(plan, severity, row, step)
+    targets = _targets(severity, step, *_holders(conn, row.id))
     for person, reason in targets:
         paging.add_page(
             conn,
@@ -97,6 +108,42 @@ def _open_step(
             f"pages to {names} wait for working hours: {_local(due, plan)}",
             data={**data, "due_at": due.isoformat()},
         )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The step that pages next unless someone acknowledges: its number (from 1) of how
+    many, when, and who it pages."""
+
+    step: int
+    of: int
+    at: datetime
+    paging: list[tuple[str, str]]
+
+
+def next_step(
+    plan: Plan,
+    row: Row[Any],
+    pages: list[Row[Any]],
+    worn: dict[Role, str],
+    backups: dict[Role, str | None],
+) -> NextStep | None:
+    """None once the incident is acknowledged or resolved, when its escalation never
+    started (the commander declared it), or after its last step."""
+    severity = plan.severity(row.severity)
+    opened = {p.step for p in pages}
+    if row.acknowledged_at or row.resolved_at or severity is None or 0 not in opened:
+        return None
+    steps = severity.escalation_steps()
+    upcoming = next((i for i in range(len(steps)) if i not in opened), None)
+    if upcoming is None:
+        return None
+    return NextStep(
+        upcoming + 1,
+        len(steps),
+        _due(plan, severity, row, upcoming),
+        _targets(severity, upcoming, worn, backups),
+    )
 
 
 def start_paging(

@@ -58,6 +58,41 @@ def summary(detail: dict[str, Any]) -> Lines:
     out.append(("", ""))
     out.append((f"Impact: {detail['impact'] or 'not stated yet (muster impact INC TEXT)'}", ""))
     out.extend(_clocks(detail))
+    out.extend(_paging(detail))
+    return out
+
+
+def _paging(detail: dict[str, Any]) -> Lines:
+    """Who was paged, who acknowledged, and, while nobody has, who is paged next and when.
+    Times on the day of detection are HH:MM, as in the milestones line."""
+    pages = detail.get("paging", {}).get("pages", [])
+    if not pages:
+        return []  # the commander declared it, so nobody needed paging
+    tz = ZoneInfo(detail["timezone"])
+    day = _local(detail["milestones"].get("detected") or detail["declared_at"], tz).date()
+    out: Lines = []
+    sent = [p for p in pages if p["paged_at"]]
+    if sent:
+        said = [f"{p['person']} ({p['reason']}) {_at(p['paged_at'], tz, day=day)}" for p in sent]
+        out.append(("Paged: " + ", ".join(said), ""))
+    for page in pages:
+        if not page["paged_at"] and page["waits_until"]:
+            when = _at(page["waits_until"], tz, day=day)
+            out.append((f"Paging {page['person']} ({page['reason']}) waits until {when}", "dim"))
+    acked = sorted((p for p in pages if p["acknowledged_at"]), key=lambda p: p["acknowledged_at"])
+    if acked:
+        first = acked[0]
+        when = _at(first["acknowledged_at"], tz, day=day)
+        out.append((f"Acknowledged by {first['acknowledged_by']} at {when}", ""))
+    elif detail["open"]:
+        coming = detail["paging"].get("next")
+        then = (
+            f"; at {_at(coming['at'], tz, day=day)} step {coming['step']} of {coming['of']} "
+            f"pages {', '.join(coming['paging'])}"
+            if coming
+            else ""
+        )
+        out.append((f"Not acknowledged yet{then} (muster ack {detail['ref']})", "warn"))
     return out
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from muster.actions import incidents, questions, record, roles, updates
+from muster.actions import incidents, paging, questions, record, roles, updates
 from muster.errors import InvalidInput, MusterError, NotFound
 from muster.web.pages.common import (
     Csrf,
@@ -172,10 +172,18 @@ def cancel(ref: str, role: str, request: Request, who: SignedIn, form: Posted) -
     )
 
 
+@router.post("/incidents/{ref}/ack")
+def ack(ref: str, request: Request, who: SignedIn, form: Posted) -> Response:
+    """Acknowledge: the escalation stops paging (a second click changes nothing)."""
+    rt = runtime(request)
+    return _role_change(request, who, ref, form, lambda: paging.acknowledge(rt, who, ref))
+
+
 def _role_change(
     request: Request, who: SignedIn, ref: str, form: Form, act: Callable[[], object]
 ) -> Response:
-    """Accept and cancel are buttons in the top of the room: a refusal is shown there."""
+    """Accept, cancel and acknowledge are buttons in the top of the room: a refusal is shown
+    there."""
     try:
         act()
     except MusterError as error:
