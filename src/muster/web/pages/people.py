@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from muster import reads
+from muster.actions import oncall
 from muster.domain.roles import Role
 from muster.plan import Plan
-from muster.plan import render as sheet
 from muster.web.pages.common import SignedIn, render, runtime
 from muster.web.pages.plan import require_plan
 
@@ -86,12 +86,13 @@ def people_of(plan: Plan, on_call: dict[Role, tuple[str, str | None]]) -> list[P
 def people_page(request: Request, me: SignedIn) -> Response:
     rt = runtime(request)
     plan = require_plan(reads.plan_now(rt))
-    now = rt.clock()
-    on_call = reads.on_call_now(rt, now)
+    board = oncall.board(rt, None)
+    on_call = {r.role: (r.primary, r.backup) for r in board.roles}
     return render(
         request,
         "people.html",
-        roles=sheet.sheet(plan, now, on_call).roles,
+        roles=board.roles,
         people=people_of(plan, on_call),
-        timezone=plan.team.timezone,
+        now=rt.clock(),
+        timezone=board.timezone,
     )
