@@ -146,3 +146,20 @@ def test_signed_out_pages_send_the_phone_to_sign_in(phone: Any, path: str) -> No
     page.goto(path)
     expect(page).to_have_url(re.compile(r"/signin"))
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_every_page_reads_on_a_phone_without_sideways_scrolling(
+    phone: Any, live_server: Any
+) -> None:
+    """Nothing wider than the 390 px screen, and no table cut off at its right edge."""
+    live_server.muster("declare", "Checkout slow", "--severity", "SEV2", "--service", "api")
+    page = phone("carol")
+    for path in ("/incidents", "/declare", "/plan", "/people", "/incidents/INC-1", "/status"):
+        page.goto(path)
+        widest = page.evaluate("document.documentElement.scrollWidth")
+        assert widest <= 390, (path, widest)
+        clipped = page.evaluate(
+            "[...document.querySelectorAll('table')]"
+            ".filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.className || 'table')"
+        )
+        assert clipped == [], (path, clipped)

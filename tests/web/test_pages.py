@@ -157,7 +157,9 @@ def test_the_plan_page_shows_who_is_on_call_and_never_a_channel_url(
 ) -> None:
     page = browser_as("erin").get("/plan").text
     assert "Northwind Labs: incident plan" in page
-    assert '<th scope="row">communicator</th><td><strong>carol</strong></td><td>dan</td>' in page
+    communicator = '<th scope="row">communicator</th><td data-label="On call now"><strong>carol'
+    assert communicator in page
+    assert '<td data-label="Backup">dan</td>' in page
     assert "rotation alice, dan: weekly, Monday 09:00" in page
     assert "Mon 2026-11-23 09:00 CET" in page  # the next Monday handoff
     assert "Customer data is lost, corrupted or visible to the wrong customer" in page

@@ -176,9 +176,11 @@ def body_html(plan: Plan, now: datetime, on_call: OnCall | None = None) -> str:
     )
     for r in s.roles:
         out.append(
-            f'<tr><th scope="row">{e(r.role)}</th><td><strong>{e(r.now)}</strong></td>'
-            f"<td>{e(r.backup or 'none')}</td><td>{e(r.arrangement)}</td>"
-            f"<td>{e(r.next_handoff or '-')}</td></tr>"
+            f'<tr><th scope="row">{e(r.role)}</th>'
+            f'<td data-label="On call now"><strong>{e(r.now)}</strong></td>'
+            f"<td data-label=\"Backup\">{e(r.backup or 'none')}</td>"
+            f'<td data-label="Arrangement">{e(r.arrangement)}</td>'
+            f"<td data-label=\"Next handoff\">{e(r.next_handoff or '-')}</td></tr>"
         )
     out.append("</tbody></table></section>")
     out.append('<section aria-labelledby="plan-sev"><h2 id="plan-sev">Severities</h2>')
@@ -197,7 +199,8 @@ def body_html(plan: Plan, now: datetime, on_call: OnCall | None = None) -> str:
     out.append("</section>")
     out.append('<section aria-labelledby="plan-svc"><h2 id="plan-svc">Services</h2>')
     out.append(
-        '<table><thead><tr><th scope="col">Service</th><th scope="col">Owners</th>'
+        '<table class="plan-services"><thead><tr><th scope="col">Service</th>'
+        '<th scope="col">Owners</th>'
         '<th scope="col">Rollback runbook</th><th scope="col">Last tested</th></tr>'
         "</thead><tbody>"
     )
@@ -210,8 +213,9 @@ def body_html(plan: Plan, now: datetime, on_call: OnCall | None = None) -> str:
         out.append(
             f'<tr><th scope="row">{e(svc.name)}'
             + (f"<br><small>{e(svc.description)}</small>" if svc.description else "")
-            + f"</th><td>{e(', '.join(svc.owners) or '-')}</td><td>{runbook}</td>"
-            f"<td>{e(svc.last_tested or 'never')}</td></tr>"
+            + f"</th><td data-label=\"Owners\">{e(', '.join(svc.owners) or '-')}</td>"
+            f'<td data-label="Rollback runbook">{runbook}</td>'
+            f"<td data-label=\"Last tested\">{e(svc.last_tested or 'never')}</td></tr>"
         )
     out.append("</tbody></table></section>")
     out.append(
@@ -236,6 +240,9 @@ border-bottom:1px solid #999}h3{font-size:1rem;margin:.5rem 0 .2rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;
 padding:.2rem .4rem;border-bottom:1px solid #ccc}ul{margin:.2rem 0;padding-left:1.2rem}
 small{color:#444}a{color:#0645ad}.plan-pair{display:flex;gap:2rem;flex-wrap:wrap}
+@media screen and (max-width:40rem){thead{display:none}tr,tbody th,td{display:block}
+tr{border-bottom:1px solid #ccc;padding:.3rem 0}tbody th,td{border:0;padding:.1rem 0}
+td::before{content:attr(data-label) ": ";color:#444}}
 @media print{body{font-size:10pt;margin:0;max-width:none}a{color:#000;text-decoration:none}
 @page{margin:1cm}}
 """
