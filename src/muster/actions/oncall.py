@@ -227,7 +227,8 @@ def board(rt: Runtime, at: str | None) -> OnCallBoard:
 def shifts_ahead(
     rt: Runtime, *, person: str | None = None, role: str | None = None, weeks: int = 8
 ) -> tuple[Plan, list[shift_rules.Shift]]:
-    """Shifts from the start of today (team time) for `weeks`: one person's, or one role's."""
+    """Shifts from the start of today (team time) for `weeks`: one person's (as holder and
+    as backup), or one role's holders."""
     now = rt.clock()
     with rt.db.read() as conn:
         pif = plan_in_force(rt, conn)
@@ -248,10 +249,11 @@ def shifts_ahead(
             _handoffs(pif.plan, r, since, until),
             since,
             until,
+            backups=person is not None,  # a person's feed has their backup shifts too
         )
         if person is None or shift.handle == person
     ]
-    return pif.plan, sorted(found, key=lambda s: (s.starts_at, s.role))
+    return pif.plan, sorted(found, key=lambda s: (s.starts_at, s.role, s.backup))
 
 
 CALENDAR_PREFIX = "cal_"

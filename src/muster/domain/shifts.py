@@ -53,13 +53,14 @@ def on_call(scheduled: Schedule, overrides: Sequence[Override], at: datetime) ->
 
 @dataclass(frozen=True)
 class Shift:
-    """One person on call for one role, from `starts_at` until `ends_at`."""
+    """One person on call for one role (or as its backup), from `starts_at` until `ends_at`."""
 
     role: str
     handle: str
     starts_at: datetime
     ends_at: datetime
     override: bool  # an override put them there (for part of the shift, at least)
+    backup: bool = False  # the role's backup: paged when its holder does not answer
 
 
 def shifts(
@@ -69,8 +70,11 @@ def shifts(
     changes: Iterable[datetime],
     since: datetime,
     until: datetime,
+    *,
+    backups: bool = False,
 ) -> list[Shift]:
-    """The role's shifts in [`since`, `until`), cut at the window's edges.
+    """The role's shifts in [`since`, `until`), cut at the window's edges; with `backups`,
+    its backups' shifts too (after the holders').
 
     `changes` are the instants the schedule may change (rotation handoffs); override edges
     are added here. Holders only change at those instants, so checking each is exact.
@@ -81,15 +85,22 @@ def shifts(
         edges.update(t for t in (o.starts_at, o.ends_at) if since < t < until)
     instants = sorted(t for t in edges if since <= t <= until)
     found: list[Shift] = []
-    for start, end in itertools.pairwise(instants):
-        holder = on_call(scheduled, overrides, start)
-        last = found[-1] if found else None
-        if last is not None and last.handle == holder.primary and last.ends_at == start:
-            found[-1] = Shift(
-                role, last.handle, last.starts_at, end, last.override or bool(holder.override)
-            )
-        else:
-            found.append(Shift(role, holder.primary, start, end, holder.override is not None))
+    for as_backup in (False, True) if backups else (False,):
+        stretch: list[Shift] = []
+        for start, end in itertools.pairwise(instants):
+            holder = on_call(scheduled, overrides, start)
+            handle = holder.backup if as_backup else holder.primary
+            if handle is None:
+                continue
+            by_override = holder.override is not None
+            last = stretch[-1] if stretch else None
+            if last is not None and last.handle == handle and last.ends_at == start:
+                stretch[-1] = Shift(
+                    role, handle, last.starts_at, end, last.override or by_override, as_backup
+                )
+            else:
+                stretch.append(Shift(role, handle, start, end, by_override, as_backup))
+        found += stretch
     return found
 
 

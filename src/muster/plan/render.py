@@ -178,9 +178,9 @@ def body_html(plan: Plan, now: datetime, on_call: OnCall | None = None) -> str:
         out.append(
             f'<tr><th scope="row">{e(r.role)}</th>'
             f'<td data-label="On call now"><strong>{e(r.now)}</strong></td>'
-            f"<td data-label=\"Backup\">{e(r.backup or 'none')}</td>"
+            f'<td data-label="Backup">{e(r.backup or "none")}</td>'
             f'<td data-label="Arrangement">{e(r.arrangement)}</td>'
-            f"<td data-label=\"Next handoff\">{e(r.next_handoff or '-')}</td></tr>"
+            f'<td data-label="Next handoff">{e(r.next_handoff or "-")}</td></tr>'
         )
     out.append("</tbody></table></section>")
     out.append('<section aria-labelledby="plan-sev"><h2 id="plan-sev">Severities</h2>')
@@ -213,9 +213,9 @@ def body_html(plan: Plan, now: datetime, on_call: OnCall | None = None) -> str:
         out.append(
             f'<tr><th scope="row">{e(svc.name)}'
             + (f"<br><small>{e(svc.description)}</small>" if svc.description else "")
-            + f"</th><td data-label=\"Owners\">{e(', '.join(svc.owners) or '-')}</td>"
+            + f'</th><td data-label="Owners">{e(", ".join(svc.owners) or "-")}</td>'
             f'<td data-label="Rollback runbook">{runbook}</td>'
-            f"<td data-label=\"Last tested\">{e(svc.last_tested or 'never')}</td></tr>"
+            f'<td data-label="Last tested">{e(svc.last_tested or "never")}</td></tr>'
         )
     out.append("</tbody></table></section>")
     out.append(

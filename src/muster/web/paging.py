@@ -160,14 +160,25 @@ def ical(plan: Plan, name: str, shifts: list[Shift], now: datetime) -> str:
         person = plan.person(shift.handle)
         who = f"{person.name} ({shift.handle})" if person else shift.handle
         note = "An override puts them on call for this shift." if shift.override else ""
+        if shift.backup:
+            kind, summary = "backup", f"Backup {shift.role}: {who}"
+            said = (
+                f"{who} is the {shift.role}'s backup, paged when the {shift.role} does not answer."
+            )
+        else:
+            kind, summary, said = (
+                "on-call",
+                f"On call: {shift.role}, {who}",
+                f"{who} is {shift.role}.",
+            )
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{shift.role}-{_utc(shift.starts_at)}-{shift.handle}@muster",
+            f"UID:{shift.role}-{kind}-{_utc(shift.starts_at)}-{shift.handle}@muster",
             f"DTSTAMP:{_utc(now)}",
             f"DTSTART:{_utc(shift.starts_at)}",
             f"DTEND:{_utc(shift.ends_at)}",
-            f"SUMMARY:{_escape(f'On call: {shift.role}, {who}')}",
-            f"DESCRIPTION:{_escape(f'{plan.team.name}: {who} is {shift.role}. {note}'.strip())}",
+            f"SUMMARY:{_escape(summary)}",
+            f"DESCRIPTION:{_escape(f'{plan.team.name}: {said} {note}'.strip())}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
