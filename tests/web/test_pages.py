@@ -204,13 +204,13 @@ def test_the_people_page_says_who_takes_over_next_and_counts_overrides(
     page = browser_as("alice").get("/people").text
     row = page[page.index('<th scope="row">commander</th>') :].split("</tr>")[0]
     assert "<strong>dan</strong>" in row and "backup alice" in row
-    assert "<strong>alice</strong><br><span class=\"note\">from Mon 23 Nov 09:00</span>" in row
+    assert '<strong>alice</strong><br><span class="note">from Mon 23 Nov 09:00</span>' in row
 
     team.ok("override", "commander", "erin", "--until", "8h", who="dan")
     page = browser_as("alice").get("/people").text
     row = page[page.index('<th scope="row">commander</th>') :].split("</tr>")[0]
     assert "<strong>erin</strong> (override)" in row
-    assert "<strong>dan</strong><br><span class=\"note\">from Sat 21 Nov 02:00</span>" in row
+    assert '<strong>dan</strong><br><span class="note">from Sat 21 Nov 02:00</span>' in row
 
 
 # Shell: home, static assets, errors
