@@ -118,8 +118,9 @@ def test_declare_shows_the_hats_warnings_and_impact_and_nothing_more(team: Team)
     assert after[0].startswith("Next internal update: due")  # the communicator's clock starts
     assert after[1].startswith("Next customer update: due")
     # The declarer is not the commander, who is paged: until someone acknowledges, who is next.
-    assert after[2].startswith("Not acknowledged yet; at ") and "(muster ack INC-1)" in after[2]
-    assert after[4].startswith("Next: `muster show INC-1`")
+    assert after[2] == "Paging alice (commander) now"
+    assert after[3].startswith("Not acknowledged yet; at ") and "(muster ack INC-1)" in after[3]
+    assert after[5].startswith("Next: `muster show INC-1`")
     assert "Milestones:" not in out and "Timeline" not in out
 
 

@@ -22,7 +22,8 @@ from muster.actions.base import (
 )
 from muster.actions.deploys import rollback_warning
 from muster.actions.freeze import resolve_service
-from muster.actions.paging import next_step
+from muster.actions.oncall import staffing
+from muster.actions.paging import Holders, next_step
 from muster.domain.hats import hats, warnings, wearers
 from muster.domain.milestones import durations, is_open, phase_of
 from muster.domain.questions import likely_duplicates
@@ -334,7 +335,7 @@ def _detail(
             for u in posted
         ],
         questions=_questions(conn, row, actor, worn),
-        paging=_paging(conn, pif.plan, row, worn, {r: v.backup for r, v in role_rows.items()}),
+        paging=_paging(conn, pif.plan, row, (worn, {r: v.backup for r, v in role_rows.items()})),
         timeline=[_entry(e) for e in timeline.entries(conn, row.id)] if with_timeline else [],
     )
 
@@ -415,10 +416,13 @@ def plan_now(rt: Runtime) -> Plan | None:
 
 
 def on_call_now(rt: Runtime, at: datetime) -> dict[Role, tuple[str, str | None]]:
-    """(primary, backup) of each role at `at`: the seam where on-call overrides apply.
-    Today the plan's rotations decide; empty before any plan is applied."""
-    plan = plan_now(rt)
-    return {} if plan is None else {role: plan.on_call(role, at) for role in Role}
+    """(primary, backup) of each role at `at`, overrides included; empty before any plan is
+    applied."""
+    with rt.db.read() as conn:
+        latest = records.latest_plan(conn)
+        if latest is None:
+            return {}
+        return staffing(conn, plan_in_force(rt, conn).plan, at)
 
 
 def plan_source(rt: Runtime) -> tuple[int, str]:
@@ -464,16 +468,12 @@ def _clocks(
     return found
 
 
-def _paging(
-    conn: Connection,
-    plan: Plan,
-    row: Row[Any],
-    worn: dict[Role, str],
-    backups: dict[Role, str | None],
-) -> PagingView:
-    """Who the escalation paged, whether they acknowledged, and who it pages next."""
+def _paging(conn: Connection, plan: Plan, row: Row[Any], holders: Holders) -> PagingView:
+    """Who the escalation paged, whether they acknowledged, and who it pages next. A page
+    still unsent when the incident was acknowledged (or resolved) never goes out: left out."""
+    over = row.acknowledged_at is not None or row.resolved_at is not None
     sent = paging.pages_of(conn, [row.id])[row.id]
-    coming = next_step(plan, row, sent, worn, backups)
+    coming = next_step(plan, row, sent, holders)
     return PagingView(
         pages=[
             PageLine(
@@ -486,6 +486,7 @@ def _paging(
                 acknowledged_by=p.acknowledged_by,
             )
             for p in sent
+            if p.sent_at is not None or not over
         ],
         next=NextPage(
             step=coming.step,

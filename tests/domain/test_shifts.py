@@ -59,3 +59,13 @@ def test_the_next_change_is_the_next_handoff_or_the_end_of_an_override() -> None
     at, holder = next_change(weekly, [cover], HANDOFFS, MONDAY + timedelta(hours=1)) or (None, None)
     assert at == MONDAY + timedelta(hours=8) and holder is not None and holder.primary == "bob"
     assert next_change(lambda _: ("carol", "dan"), [], [], MONDAY) is None
+
+
+def test_a_backup_shift_is_marked_as_an_overrides_only_if_the_override_changed_the_backup() -> None:
+    cover = Override(1, "fixer", "dan", MONDAY, MONDAY + timedelta(hours=8))  # dan for bob
+    found = shifts("fixer", weekly, [cover], HANDOFFS, MONDAY, MONDAY + WEEK, backups=True)
+    assert [(s.handle, s.override) for s in found if s.backup] == [("erin", False)]
+    assert [(s.handle, s.override) for s in found if not s.backup] == [
+        ("dan", True),
+        ("bob", False),
+    ]

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from muster.jobs.escalate import escalate
-from muster.storage.tables import outbox, pages
+from muster.storage.tables import incident_roles, outbox, pages
 from paging.pagingkit import ACK_LINK, Mailbox, Receiver, work
 
 # At the test clock (Friday 2026-11-20 18:00 Berlin) dan is the on-call commander, alice his
@@ -126,6 +126,7 @@ def test_the_incident_shows_who_was_paged_and_who_is_paged_next_until_acknowledg
     paged: Any, clock: Any
 ) -> None:
     declare(paged)
+    assert "Paging dan (commander) now" in paged.ok("show", "INC-1")  # before the worker runs
     work(paged.rt)
     paging = paged.api().get("/api/v1/incidents/INC-1").json()["paging"]
     [dan] = paging["pages"]
@@ -172,6 +173,60 @@ def test_a_page_held_for_working_hours_says_until_when(paged: Any, clock: Any) -
     assert page["paged_at"] is None
     assert page["waits_until"] == "2026-11-23T08:00:00Z"  # Monday 09:00 in Berlin
     assert "Paging dan (commander) waits until Nov 23 09:00" in paged.ok("show", "INC-1")
+
+
+def test_a_page_acknowledged_before_it_went_out_is_not_shown_as_waiting(
+    paged: Any, clock: Any
+) -> None:
+    clock.set(datetime(2026, 11, 21, 14, 0, tzinfo=ZoneInfo("Europe/Berlin")))  # a Saturday
+    declare(paged, severity="SEV3")
+    paged.ok("ack", "INC-1", who="dan")
+    assert paged.api().get("/api/v1/incidents/INC-1").json()["paging"] == {
+        "pages": [],
+        "next": None,
+    }
+    assert "Paging" not in paged.ok("show", "INC-1")
+
+
+def test_a_private_incident_pages_people_never_a_channel(
+    paged: Any, receiver: Receiver, clock: Any
+) -> None:
+    answer = paged.api("carol").post(
+        "/api/v1/incidents",
+        json={"title": "Data exposed", "severity": "SEV1", "services": ["auth"], "private": True},
+    )
+    assert answer.status_code == 201
+    clock.advance(minutes=5)
+    work(paged.rt)
+    coming = paged.api("dan").get("/api/v1/incidents/INC-1").json()["paging"]["next"]
+    assert coming["paging"] == ["carol (named in the escalation)", "erin (named in the escalation)"]
+    clock.advance(minutes=10)
+    work(paged.rt)
+    pages = paged.api("dan").get("/api/v1/incidents/INC-1").json()["paging"]["pages"]
+    assert [p["person"] for p in pages] == ["dan", "alice", "carol", "erin"]
+    assert "/leadership" not in [h.path for h in receiver.pages()]
+
+
+def test_a_step_that_pages_nobody_is_passed_over_once_not_on_every_tick(
+    paged: Any, receiver: Receiver, clock: Any
+) -> None:
+    declare(paged)
+    with paged.rt.db.transaction() as conn:  # a commander with no backup, as after a handoff
+        conn.execute(update(incident_roles).values(backup=None))
+    work(paged.rt)
+    coming = paged.api().get("/api/v1/incidents/INC-1").json()["paging"]["next"]
+    assert (coming["step"], coming["at"]) == (3, "2026-11-20T17:15:00Z")
+    for _ in range(3):
+        clock.advance(minutes=5)
+        work(paged.rt)
+    assert [h.path for h in receiver.pages()][:1] == ["/dan"]
+    assert sorted(h.path for h in receiver.pages()[1:]) == ["/carol", "/erin", "/leadership"]
+    assert not any("step 2" in text for text in page_texts(paged))
+
+
+def test_the_commander_declaring_leaves_nothing_to_show_under_paging(paged: Any) -> None:
+    detail = declare(paged, who="dan")
+    assert detail["paging"] == {"pages": [], "next": None}
 
 
 def test_a_commander_who_declares_has_acknowledged_and_is_not_paged(

@@ -207,6 +207,8 @@ def test_the_people_page_says_who_takes_over_next_and_counts_overrides(
     assert '<strong>alice</strong><br><span class="note">from Mon 23 Nov 09:00</span>' in row
 
     team.ok("override", "commander", "erin", "--until", "8h", who="dan")
+    plan = browser_as("alice").get("/plan").text  # the plan page counts it too
+    assert '<th scope="row">commander</th><td data-label="On call now"><strong>erin' in plan
     page = browser_as("alice").get("/people").text
     row = page[page.index('<th scope="row">commander</th>') :].split("</tr>")[0]
     assert "<strong>erin</strong> (override)" in row

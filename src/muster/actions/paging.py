@@ -53,10 +53,19 @@ def _local(moment: datetime, plan: Plan) -> str:
     )
 
 
-def _holders(conn: Connection, incident_id: int) -> tuple[dict[Role, str], dict[Role, str | None]]:
-    rows = incidents.roles_of(conn, [incident_id])[incident_id]
-    worn = wearers({role: r.holder for role, r in rows.items()})
-    return worn, {role: r.backup for role, r in rows.items()}
+Holders = tuple[dict[Role, str], dict[Role, str | None]]
+
+
+def _holders(conn: Connection, incident_ids: list[int]) -> dict[int, Holders]:
+    """Each incident's role wearers now (handoffs included) and their backups."""
+    found = incidents.roles_of(conn, incident_ids)
+    return {
+        incident_id: (
+            wearers({role: r.holder for role, r in rows.items()}),
+            {role: r.backup for role, r in rows.items()},
+        )
+        for incident_id, rows in found.items()
+    }
 
 
 def _due(plan: Plan, severity: Severity, row: Row[Any], step: int) -> datetime:
@@ -67,11 +76,13 @@ def _due(plan: Plan, severity: Severity, row: Row[Any], step: int) -> datetime:
 
 
 def _targets(
-    severity: Severity, step: int, worn: dict[Role, str], backups: dict[Role, str | None]
+    severity: Severity, step: int, row: Row[Any], holders: Holders
 ) -> list[tuple[str, str]]:
-    """Who step `step` pages, as (person or #channel, why)."""
+    """Who step `step` pages, as (person or #channel, why). A private incident stays with
+    its participants: no channel is paged."""
     at = severity.escalation_steps()[step]
-    return escalation.resolve(at.page, worn, backups) + [(f"#{name}", "via") for name in at.via]
+    people = escalation.resolve(at.page, *holders)
+    return people if row.private else people + [(f"#{name}", "via") for name in at.via]
 
 
 def _open_step(
@@ -80,7 +91,7 @@ def _open_step(
     """Create step `step`'s pages (each person, then each `via` channel) and say so."""
     steps = severity.escalation_steps()
     due = _due(plan, severity, row, step)
-    targets = _targets(severity, step, *_holders(conn, row.id))
+    targets = _targets(severity, step, row, _holders(conn, [row.id])[row.id])
     for person, reason in targets:
         paging.add_page(
             conn,
@@ -122,28 +133,20 @@ class NextStep:
 
 
 def next_step(
-    plan: Plan,
-    row: Row[Any],
-    pages: list[Row[Any]],
-    worn: dict[Role, str],
-    backups: dict[Role, str | None],
+    plan: Plan, row: Row[Any], pages: list[Row[Any]], holders: Holders
 ) -> NextStep | None:
     """None once the incident is acknowledged or resolved, when its escalation never
     started (the commander declared it), or after its last step."""
     severity = plan.severity(row.severity)
-    opened = {p.step for p in pages}
-    if row.acknowledged_at or row.resolved_at or severity is None or 0 not in opened:
+    if row.acknowledged_at or row.resolved_at or severity is None or not pages:
         return None
     steps = severity.escalation_steps()
-    upcoming = next((i for i in range(len(steps)) if i not in opened), None)
-    if upcoming is None:
-        return None
-    return NextStep(
-        upcoming + 1,
-        len(steps),
-        _due(plan, severity, row, upcoming),
-        _targets(severity, upcoming, worn, backups),
-    )
+    after = max(p.step for p in pages) + 1
+    for upcoming in range(after, len(steps)):
+        targets = _targets(severity, upcoming, row, holders)
+        if targets:
+            return NextStep(upcoming + 1, len(steps), _due(plan, severity, row, upcoming), targets)
+    return None
 
 
 def start_paging(
@@ -254,7 +257,8 @@ def advance(rt: Runtime, number: int, now: datetime) -> int:
         severity = plan.severity(row.severity)
         if severity is None:
             return 0
-        for step in pending_steps(plan, severity, row, _pages(conn, row.id), now):
+        holders = _holders(conn, [row.id])[row.id]
+        for step in pending_steps(plan, severity, row, _pages(conn, row.id), holders, now):
             _open_step(conn, plan, row, severity, step, now)
         for page in _pages(conn, row.id):
             if page.sent_at is None and page.due_at <= now:
@@ -269,18 +273,25 @@ def _pages(conn: Connection, incident_id: int) -> list[Row[Any]]:
 
 
 def pending_steps(
-    plan: Plan, severity: Severity, row: Row[Any], pages: list[Row[Any]], now: datetime
+    plan: Plan,
+    severity: Severity,
+    row: Row[Any],
+    pages: list[Row[Any]],
+    holders: Holders,
+    now: datetime,
 ) -> list[int]:
-    """Steps of `row`'s escalation due at `now` and not opened yet. Step 0 is opened at
-    declaration; a later step only after the one before it (none skipped past)."""
+    """Steps of `row`'s escalation due at `now`, after the last one opened, that page
+    someone. Step 0 is opened at declaration; a step whose targets resolve to nobody (a
+    backup nobody was named for) is passed over, not opened again on every tick."""
     steps = severity.escalation_steps()
     week = _week(plan, severity)
     opened = {p.step for p in pages}
     if 0 not in opened:  # declared by its commander, or before paging existed
         return []
     start = escalation.escalation_start(row.declared_at, week)
-    delays = [s.delay for s in steps]
-    return escalation.due_steps(start, delays, week, opened, now)
+    earlier = set(range(max(opened) + 1))
+    due = escalation.due_steps(start, [s.delay for s in steps], week, earlier, now)
+    return [step for step in due if _targets(severity, step, row, holders)]
 
 
 @dataclass(frozen=True)
@@ -350,6 +361,7 @@ def escalation_due(rt: Runtime, now: datetime) -> list[int]:
     with rt.db.read() as conn:
         rows = paging.unacknowledged_incidents(conn)
         pages = paging.pages_of(conn, [r.id for r in rows])
+        holders = _holders(conn, [r.id for r in rows])
         plans = {r.plan_version: plan_in_force(rt, conn, r.plan_version).plan for r in rows}
     due = []
     for row in rows:
@@ -359,7 +371,7 @@ def escalation_due(rt: Runtime, now: datetime) -> list[int]:
         if severity is None:
             continue
         unsent = any(p.sent_at is None and p.due_at <= now for p in mine)
-        if unsent or pending_steps(plan, severity, row, mine, now):
+        if unsent or pending_steps(plan, severity, row, mine, holders[row.id], now):
             due.append(row.number)
     return due
 

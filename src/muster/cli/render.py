@@ -76,9 +76,13 @@ def _paging(detail: dict[str, Any]) -> Lines:
         said = [f"{p['person']} ({p['reason']}) {_at(p['paged_at'], tz, day=day)}" for p in sent]
         out.append(("Paged: " + ", ".join(said), ""))
     for page in pages:
-        if not page["paged_at"] and page["waits_until"]:
-            when = _at(page["waits_until"], tz, day=day)
-            out.append((f"Paging {page['person']} ({page['reason']}) waits until {when}", "dim"))
+        if not page["paged_at"]:
+            who = f"{page['person']} ({page['reason']})"
+            if page["waits_until"]:
+                when = _at(page["waits_until"], tz, day=day)
+                out.append((f"Paging {who} waits until {when}", "dim"))
+            else:
+                out.append((f"Paging {who} now", ""))
     acked = sorted((p for p in pages if p["acknowledged_at"]), key=lambda p: p["acknowledged_at"])
     if acked:
         first = acked[0]

@@ -92,7 +92,10 @@ def shifts(
             handle = holder.backup if as_backup else holder.primary
             if handle is None:
                 continue
-            by_override = holder.override is not None
+            # A backup counts as put there by the override only if it changed the backup.
+            by_override = holder.override is not None and (
+                not as_backup or handle != scheduled(start)[1]
+            )
             last = stretch[-1] if stretch else None
             if last is not None and last.handle == handle and last.ends_at == start:
                 stretch[-1] = Shift(

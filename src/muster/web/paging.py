@@ -159,18 +159,17 @@ def ical(plan: Plan, name: str, shifts: list[Shift], now: datetime) -> str:
     for shift in shifts:
         person = plan.person(shift.handle)
         who = f"{person.name} ({shift.handle})" if person else shift.handle
-        note = "An override puts them on call for this shift." if shift.override else ""
         if shift.backup:
             kind, summary = "backup", f"Backup {shift.role}: {who}"
-            said = (
-                f"{who} is the {shift.role}'s backup, paged when the {shift.role} does not answer."
-            )
+            said = f"{who} is the {shift.role}'s backup."
+            note = "An override made them the backup." if shift.override else ""
         else:
             kind, summary, said = (
                 "on-call",
                 f"On call: {shift.role}, {who}",
                 f"{who} is {shift.role}.",
             )
+            note = "An override puts them on call for this shift." if shift.override else ""
         lines += [
             "BEGIN:VEVENT",
             f"UID:{shift.role}-{kind}-{_utc(shift.starts_at)}-{shift.handle}@muster",
