@@ -44,6 +44,15 @@ def test_a_deploy_is_recorded_by_the_api_and_the_cli(team: Any, clock: Any) -> N
     assert "auth" in team.ok("deploys", "--service", "auth")
 
 
+def test_a_deploy_back_dated_behind_many_newer_ones_is_recorded(team: Any) -> None:
+    erin = team.api("erin")
+    for n in range(51):
+        assert erin.post("/api/v1/deploys", json={"service": "api", "version": f"v{n}"}).is_success
+    late = erin.post("/api/v1/deploys", json={"service": "api", "version": "v0.9", "at": "2h ago"})
+    assert late.status_code == 201, late.text
+    assert (late.json()["version"], late.json()["at"]) == ("v0.9", "2026-11-20T15:00:00Z")
+
+
 def test_bad_deploys_are_refused_with_a_reason(team: Any) -> None:
     api = team.api("erin")
     unknown = api.post("/api/v1/deploys", json={"service": "payments", "version": "1"})

@@ -103,7 +103,7 @@ def record_deploy(
         name = require_service(pif.plan, service)
         when = resolve_at(at, now, pif.tz)
         freezes = records.active_freezes(conn, name)
-        new = deploys.add_deploy(
+        row = deploys.add_deploy(
             conn,
             service=name,
             version=version,
@@ -116,22 +116,19 @@ def record_deploy(
             recorded_by=actor.handle,
             recorded_at=now,
         )
-        row = next(r for r in deploys.listing(conn, name, 50) if r.id == new)
         touched = {f.incident_id for f in freezes if f.incident_id is not None}
-        for incident in incidents.listing(conn, viewer=None, open_only=True, limit=1000):
-            if incident.resolved_at is not None:
-                continue
-            if name in incidents.services_of(conn, [incident.id])[incident.id]:
-                touched.add(incident.id)
+        open_ids = [i.id for i in incidents.listing(conn, viewer=None, open_only=True, limit=1000)]
+        services = incidents.services_of(conn, open_ids)
+        touched |= {i for i in open_ids if name in services[i]}
+        text = _describe(row)
+        if freezes:
+            text = f"deploy during freeze: {text}"
         for incident_id in sorted(touched):
-            text = _describe(row)
-            if freezes:
-                text = f"deploy during freeze: {text}"
             Pen(conn, incident_id, actor.handle, now).write(
                 EntryKind.deploy,
                 text,
                 at=when,
-                data={"deploy": new, "service": name, "frozen": bool(freezes)},
+                data={"deploy": row.id, "service": name, "frozen": bool(freezes)},
             )
     return _view(row)
 

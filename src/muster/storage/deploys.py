@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
-from muster.storage.db import new_id
 from muster.storage.tables import deploys
 
 
-def add_deploy(conn: Connection, **values: Any) -> int:
-    return new_id(conn, insert(deploys).values(**values))
+def add_deploy(conn: Connection, **values: Any) -> Row[Any]:
+    """Store a deploy; returns its row."""
+    return conn.execute(insert(deploys).values(**values).returning(deploys)).one()
 
 
 def recent(
