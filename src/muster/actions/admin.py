@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from muster.actions.base import Actor, Runtime
+from muster.actions.base import Actor, Runtime, digest
 from muster.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from muster.plan import lint, parse_plan
 from muster.storage import records
@@ -52,14 +51,16 @@ def apply_plan(rt: Runtime, actor: Actor, source: str) -> Applied:
             hint="fix them and apply again; `muster plan check FILE` shows them locally",
             field="plan",
         )
-    digest = hashlib.sha256(source.encode()).hexdigest()
+    fingerprint = digest(source)
     warnings = [str(p) for p in problems]
     with rt.db.transaction() as conn:
         records.serialise(conn, "plan")  # two applies of one file must not make two versions
         latest = records.latest_plan(conn)
-        if latest is not None and latest.digest == digest:
+        if latest is not None and latest.digest == fingerprint:
             return Applied(latest.version, False, warnings)
-        version = records.insert_plan(conn, source=source, digest=digest, at=now, by=actor.handle)
+        version = records.insert_plan(
+            conn, source=source, digest=fingerprint, at=now, by=actor.handle
+        )
     return Applied(version, True, warnings)
 
 
@@ -67,10 +68,6 @@ def _people(rt: Runtime, conn: Connection) -> set[str] | None:
     """The handles of the plan in force, or None before any plan is applied."""
     latest = records.latest_plan(conn)
     return None if latest is None else rt.plan(conn, latest.version).handles()
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_token(rt: Runtime, handle: str, *, admin: bool = False, label: str = "") -> str:
@@ -90,7 +87,7 @@ def create_token(rt: Runtime, handle: str, *, admin: bool = False, label: str = 
                 field="handle",
             )
         records.insert_token(
-            conn, handle=handle, digest=_digest(token), label=label, admin=admin, at=rt.clock()
+            conn, handle=handle, digest=digest(token), label=label, admin=admin, at=rt.clock()
         )
     return token
 
@@ -103,7 +100,7 @@ def authenticate(rt: Runtime, token: str | None, act_as: str | None = None) -> A
             hint="send `Authorization: Bearer TOKEN`; `muster token create HANDLE` makes one",
         )
     with rt.db.read() as conn:
-        row = records.token_by_digest(conn, _digest(token.strip()))
+        row = records.token_by_digest(conn, digest(token.strip()))
     if row is None:
         raise Unauthorized(
             "the token is unknown or revoked",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -96,6 +97,11 @@ def plan_in_force(rt: Runtime, conn: Connection, version: int | None = None) -> 
 
 
 _REF = re.compile(r"^\s*(?:inc-?)?([0-9]{1,9})\s*$", re.IGNORECASE)
+
+
+def digest(secret: str) -> str:
+    """What is stored of a token or secret (its SHA-256): a leaked table opens nothing."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def parse_ref(ref: str | int) -> int:

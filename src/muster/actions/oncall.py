@@ -7,7 +7,6 @@ staffing, `staffing`, so what `muster oncall` shows is who a declaration would n
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Row
 
-from muster.actions.base import Actor, Runtime, parse_choice, plan_in_force
+from muster.actions.base import Actor, Runtime, digest, parse_choice, plan_in_force
 from muster.domain import oncall as rotations
 from muster.domain import shifts as shift_rules
 from muster.domain.durations import parse_duration
@@ -259,10 +258,6 @@ def shifts_ahead(
 CALENDAR_PREFIX = "cal_"
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_calendar_token(rt: Runtime, actor: Actor) -> str:
     """A fresh read-only secret for `actor`'s calendar feed URLs; the previous one stops
     working. Only its digest is stored, so it is shown once."""
@@ -273,7 +268,7 @@ def new_calendar_token(rt: Runtime, actor: Actor) -> str:
         )
     token = CALENDAR_PREFIX + secrets.token_urlsafe(24)
     with rt.db.transaction() as conn:
-        store.set_calendar_token(conn, actor.handle, digest=_digest(token), now=rt.clock())
+        store.set_calendar_token(conn, actor.handle, digest=digest(token), now=rt.clock())
     return token
 
 
@@ -284,7 +279,7 @@ def calendar_reader(rt: Runtime, token: str | None) -> str:
             "a calendar feed needs its secret", hint="use the URL `muster calendar` prints"
         )
     with rt.db.read() as conn:
-        handle = store.calendar_holder(conn, _digest(token.strip()))
+        handle = store.calendar_holder(conn, digest(token.strip()))
     if handle is None:
         raise Unauthorized(
             "this calendar secret is unknown or was replaced",

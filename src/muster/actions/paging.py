@@ -13,7 +13,6 @@ web) records the `acknowledged` milestone, marks its pages, and stops the escala
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row
 
-from muster.actions.base import Actor, Pen, Runtime, load_incident, plan_in_force, reference
+from muster.actions.base import Actor, Pen, Runtime, digest, load_incident, plan_in_force, reference
 from muster.actions.messages import Outgoing
 from muster.domain import escalation
 from muster.domain.durations import format_duration
@@ -180,10 +179,6 @@ def acknowledged_in(conn: Connection, pen: Pen, incident_id: int, by: str, at: d
         )
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def ack_link(rt: Runtime, token: str) -> str:
     return f"{rt.public_url or ''}/ack/{token}"
 
@@ -194,7 +189,7 @@ def _send(
     """Send one due page: a message with its own acknowledgement link to each of the
     person's contacts (a channel gets the incident and `muster ack`, no link)."""
     token = secrets.token_urlsafe(24)
-    if not paging.mark_sent(conn, page.id, now=now, token_digest=_digest(token)):
+    if not paging.mark_sent(conn, page.id, now=now, token_digest=digest(token)):
         return False
     ref = reference(row.number)
     title = f"PAGE {ref} {row.severity}: {row.title}"
@@ -312,7 +307,7 @@ class PageView:
 def page_by_token(rt: Runtime, token: str) -> PageView:
     """The page a link belongs to; 404 for a token that was never sent."""
     with rt.db.read() as conn:
-        page = paging.by_token(conn, _digest(token.strip()))
+        page = paging.by_token(conn, digest(token.strip()))
         if page is None:
             raise NotFound(
                 "this acknowledgement link is unknown",
@@ -341,7 +336,7 @@ def acknowledge_by_token(rt: Runtime, token: str) -> PageView:
 
     now = rt.clock()
     with rt.db.transaction() as conn:
-        page = paging.by_token(conn, _digest(token.strip()))
+        page = paging.by_token(conn, digest(token.strip()))
         if page is None:
             raise NotFound(
                 "this acknowledgement link is unknown",

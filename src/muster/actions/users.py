@@ -8,7 +8,6 @@ next request. The cookie carries a random token whose SHA-256 is the only copy s
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
-from muster.actions.base import Actor, Runtime
+from muster.actions.base import Actor, Runtime, digest
 from muster.errors import InvalidInput, Unauthorized
 from muster.storage import records, sessions
 
@@ -63,10 +62,6 @@ def _verify(hashed: str, password: str) -> bool:
         return False
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _people(rt: Runtime, conn: Connection) -> set[str]:
     latest = records.latest_plan(conn)
     return set() if latest is None else rt.plan(conn, latest.version).handles()
@@ -99,7 +94,7 @@ def set_password(rt: Runtime, handle: str, password: str, *, keep: str | None = 
             )
         sessions.set_password_hash(conn, handle, hashed, rt.clock())
         return sessions.delete_sessions_of(
-            conn, handle, keep=_digest(keep) if keep is not None else None
+            conn, handle, keep=digest(keep) if keep is not None else None
         )
 
 
@@ -120,7 +115,7 @@ def sign_in(rt: Runtime, handle: str, password: str) -> WebSession:
     with rt.db.transaction() as conn:
         sessions.delete_expired(conn, now - IDLE, now)
         sessions.insert_session(
-            conn, digest=_digest(token), handle=handle, csrf=csrf, at=now, expires_at=expires_at
+            conn, digest=digest(token), handle=handle, csrf=csrf, at=now, expires_at=expires_at
         )
     return WebSession(token, Actor(handle), csrf, expires_at)
 
@@ -130,16 +125,16 @@ def current_session(rt: Runtime, token: str | None) -> WebSession | None:
     (idle, too old, password changed, person no longer in the plan)."""
     if not token or len(token) > 200:
         return None
-    digest = _digest(token)
+    key = digest(token)
     now = rt.clock()
     with rt.db.read() as conn:
-        row = sessions.session_by_digest(conn, digest)
+        row = sessions.session_by_digest(conn, key)
         if row is None:
             return None
         known = row.handle in _people(rt, conn)
     if not known or now - row.last_seen_at >= IDLE or now >= row.expires_at:
         with rt.db.transaction() as conn:
-            sessions.delete_session(conn, digest)
+            sessions.delete_session(conn, key)
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         with rt.db.transaction() as conn:
@@ -151,4 +146,4 @@ def sign_out(rt: Runtime, token: str | None) -> None:
     """End the session behind `token` (nothing to do when there is none)."""
     if token:
         with rt.db.transaction() as conn:
-            sessions.delete_session(conn, _digest(token))
+            sessions.delete_session(conn, digest(token))

@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Row, and_, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from muster.storage.db import dialect_insert
 from muster.storage.tables import alert_groups, alerts, incidents, integration_secrets
 
 # Secrets -----------------------------------------------------------------------------------
@@ -31,15 +31,10 @@ def secret(conn: Connection, name: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def _insert(conn: Connection, table: Any) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 def add_secret(conn: Connection, name: str, value: str, at: datetime) -> bool:
     """Store a first secret for `name`; False if one exists (two admins listing at once)."""
     statement = (
-        _insert(conn, integration_secrets)
+        dialect_insert(conn, integration_secrets)
         .values(name=name, secret=value, created_at=at)
         .on_conflict_do_nothing(index_elements=[integration_secrets.c.name])
         .returning(integration_secrets.c.name)
@@ -48,7 +43,9 @@ def add_secret(conn: Connection, name: str, value: str, at: datetime) -> bool:
 
 
 def replace_secret(conn: Connection, name: str, value: str, at: datetime) -> None:
-    statement = _insert(conn, integration_secrets).values(name=name, secret=value, created_at=at)
+    statement = dialect_insert(conn, integration_secrets).values(
+        name=name, secret=value, created_at=at
+    )
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=[integration_secrets.c.name],
@@ -84,7 +81,7 @@ def open_group(conn: Connection, integration: str, key: str) -> Row[Any] | None:
 def insert_group(conn: Connection, **values: Any) -> int | None:
     """A new open group's id, or None if another request opened the same one first."""
     statement = (
-        _insert(conn, alert_groups)
+        dialect_insert(conn, alert_groups)
         .values(**values)
         .on_conflict_do_nothing(
             index_elements=[alert_groups.c.integration, alert_groups.c.key],

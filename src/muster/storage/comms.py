@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from muster.storage.db import dialect_insert
 from muster.storage.tables import (
     incidents,
     plan_versions,
@@ -87,9 +87,8 @@ def record_reminder(
     conn: Connection, incident_id: int, *, track: str, due_at: datetime, level: str, now: datetime
 ) -> bool:
     """Record that a reminder went out; False if it already had (another worker, or before)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(reminders)
+        dialect_insert(conn, reminders)
         .values(incident_id=incident_id, track=track, due_at=due_at, level=level, created_at=now)
         .on_conflict_do_nothing(index_elements=["incident_id", "track", "due_at", "level"])
         .returning(reminders.c.id)

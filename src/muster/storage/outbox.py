@@ -32,9 +32,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from muster.notify.redact import redact
+from muster.storage.db import dialect_insert
 from muster.storage.tables import delivery_attempts, outbox
 
 #: Attempts before a row is set aside as failed (about 3.5 hours of retrying in all).
@@ -77,9 +77,8 @@ def enqueue(
         "next_attempt_at": now,
         "attempts": 0,
     }
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(outbox)
+        dialect_insert(conn, outbox)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[outbox.c.key])
         .returning(outbox.c.id)

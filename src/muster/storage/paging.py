@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from muster.storage.db import dialect_insert
 from muster.storage.tables import incidents, pages
 
 
@@ -23,9 +23,8 @@ def add_page(
     due_at: datetime,
 ) -> bool:
     """Record that step `step` pages `person`; False if it already had (the unique key)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(pages)
+        dialect_insert(conn, pages)
         .values(
             incident_id=incident_id,
             step=step,
