@@ -107,12 +107,17 @@ def team_name(rt: Runtime) -> str:
     return plan.team.name if plan is not None else "Muster"
 
 
+#: Templates that are pieces of a page (htmx swaps), without the page's header.
+FRAGMENTS = ("room_part", "_")
+
+
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     """Render a template with what every page needs; pages are personal, so never cached."""
     session: users.WebSession | None = getattr(request.state, "session", None)
     ctx.setdefault("me", session.actor if session else None)
     ctx.setdefault("csrf_token", session.csrf if session else "")
-    ctx.setdefault("team", team_name(runtime(request)))
+    if "team" not in ctx and not name.startswith(FRAGMENTS):  # a read of the plan: only if shown
+        ctx["team"] = team_name(runtime(request))
     ctx.setdefault("path", request.url.path)
     html = env.get_template(name).render(request=request, **ctx)
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
