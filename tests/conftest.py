@@ -32,6 +32,7 @@ from muster.storage import migrate
 from muster.storage.db import Database
 from muster.storage.tables import metadata
 from muster.web.app import create_app
+from receivers import Mailbox, Receiver, smtp_mailbox, webhook_receiver
 
 ADMIN = Actor("admin", admin=True)
 CLI = load_commands()
@@ -229,3 +230,28 @@ def team(rt: Runtime) -> Iterator[Team]:
         for handle in PEOPLE:
             crew.tokens[handle] = create_token(rt, handle)
         yield crew
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real local webhook receiver (tests/receivers.py)."""
+    with webhook_receiver() as state:
+        yield state
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real local SMTP server (tests/receivers.py)."""
+    with smtp_mailbox() as box:
+        yield box
+
+
+@pytest.fixture
+def outsider(team: Team) -> Team:
+    """frank works here but holds no role: the person a private incident must stay hidden from."""
+    plan = example_plan_text().replace(
+        "people:\n", "people:\n  - handle: frank\n    name: Frank Outsider\n", 1
+    )
+    apply_plan(team.rt, ADMIN, plan)
+    team.tokens["frank"] = create_token(team.rt, "frank")
+    return team

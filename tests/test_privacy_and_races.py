@@ -6,25 +6,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from conftest import ADMIN, Team
-from muster.actions.admin import apply_plan, create_token
+from muster.actions.admin import apply_plan
 from muster.actions.freeze import freeze
 from muster.actions.incidents import declare
 from muster.errors import MusterError
 from muster.plan import example_plan_text
-
-
-@pytest.fixture
-def outsider(team: Team) -> Team:
-    """frank works here but holds no role: the person a private incident must stay hidden from."""
-    plan = example_plan_text().replace(
-        "people:\n", "people:\n  - handle: frank\n    name: Frank Outsider\n", 1
-    )
-    apply_plan(team.rt, ADMIN, plan)
-    team.tokens["frank"] = create_token(team.rt, "frank")
-    return team
 
 
 def test_a_private_incident_is_invisible_to_outsiders_everywhere(outsider: Team) -> None:

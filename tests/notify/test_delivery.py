@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -23,19 +21,7 @@ from muster.notify.redact import redact
 from muster.storage import outbox
 from muster.storage.tables import delivery_attempts
 from muster.storage.tables import outbox as outbox_table
-from receivers import Mailbox, Receiver, smtp_mailbox, webhook_receiver
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with webhook_receiver() as state:
-        yield state
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_mailbox() as box:
-        yield box
+from receivers import Mailbox, Receiver
 
 
 def queue(rt: Runtime, key: str, destination: str, *, recipient: str = "carol") -> bool:

@@ -1,5 +1,6 @@
-"""Fixtures of the paging tests (defined in `pagingkit`, beside the helpers they use)."""
+"""Fixtures of the paging tests (defined in `pagingkit`, beside the helpers they use;
+`receiver` and `mailbox` come from tests/conftest.py)."""
 
-from paging.pagingkit import mailbox, paged, receiver
+from paging.pagingkit import paged
 
-__all__ = ["mailbox", "paged", "receiver"]
+__all__ = ["paged"]

@@ -5,7 +5,6 @@ applied again with every contact and channel pointing at them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,21 +14,7 @@ from muster.actions.base import Actor
 from muster.jobs.deliver import deliver_due
 from muster.jobs.escalate import escalate
 from muster.plan import example_plan_text
-from receivers import Mailbox, Receiver, smtp_mailbox, webhook_receiver
-
-PEOPLE = ("alice", "bob", "carol", "dan", "erin")
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with webhook_receiver() as state:
-        yield state
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_mailbox() as box:
-        yield box
+from receivers import Mailbox, Receiver
 
 
 def wired_plan(receiver: Receiver, mailbox: Mailbox) -> str:

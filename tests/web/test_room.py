@@ -21,12 +21,11 @@ import pytest
 import uvicorn
 
 from muster.actions import users
-from muster.actions.admin import apply_plan, create_token
 from muster.actions.base import Actor
 from muster.actions.record import log_entry
 from muster.jobs.escalate import escalate
-from muster.plan import example_plan_text
 from muster.web.app import create_app
+from serving import free_port
 
 from .webclient import PASSWORD, PageClient
 
@@ -271,17 +270,6 @@ def test_the_focus_view_shows_the_fixer_only_the_questions_forwarded_to_them(
     assert "Found the bad config" in erin.get(f"{ROOM}/focus").text
 
 
-@pytest.fixture
-def outsider(team: Team) -> Team:
-    """frank works here but holds no role in any incident."""
-    plan = example_plan_text().replace(
-        "people:\n", "people:\n  - handle: frank\n    name: Frank Outsider\n", 1
-    )
-    apply_plan(team.rt, ADMIN, plan)
-    team.tokens["frank"] = create_token(team.rt, "frank")
-    return team
-
-
 def test_an_outsider_cannot_open_a_private_incidents_room(
     outsider: Team, browser_as: Browser
 ) -> None:
@@ -398,12 +386,6 @@ def test_a_broken_form_body_and_junk_paths_are_refused_never_a_500(
 
 
 # --- Live: a real server, a real event stream -----------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -270,9 +269,7 @@ def test_status_export_writes_the_page_and_feed_with_relative_links(
 
 
 def test_status_export_says_when_the_server_is_unreachable(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     state = State(api=Api(http=httpx.Client(base_url=url), url=url))
     result = CliRunner().invoke(
         load_commands(), ["status", "export", str(tmp_path / "x")], obj=state
