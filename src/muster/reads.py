@@ -422,7 +422,7 @@ def on_call_now(rt: Runtime, at: datetime) -> dict[Role, tuple[str, str | None]]
         latest = records.latest_plan(conn)
         if latest is None:
             return {}
-        return staffing(conn, plan_in_force(rt, conn).plan, at)
+        return staffing(conn, rt.plan(conn, int(latest.version)), at)
 
 
 def plan_source(rt: Runtime) -> tuple[int, str]:

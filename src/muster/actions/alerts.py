@@ -173,7 +173,7 @@ def _ingest(
     routes = {fp: router.route(alert) for fp, alert in latest.items()}
     joined = [
         _join(conn, pif, router, integration, key, members, routes, now, author)
-        for key, members in _by_group(batch, latest, routes).items()
+        for key, members in _by_group(batch, latest).items()
     ]
     stamp = store.stored_time(now)
     rows = [
@@ -215,9 +215,7 @@ def _checked(plan: Plan, integration: Integration, alerts: Sequence[Alert]) -> d
     return latest
 
 
-def _by_group(
-    batch: Batch, latest: dict[str, Alert], routes: dict[str, Routed | None]
-) -> dict[str, list[Alert]]:
+def _by_group(batch: Batch, latest: dict[str, Alert]) -> dict[str, list[Alert]]:
     """The sender's group key, or for generic alerts one group per service."""
     if batch.group_key is not None:
         return {batch.group_key: list(latest.values())} if latest else {}

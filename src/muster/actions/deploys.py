@@ -35,6 +35,7 @@ from muster.domain.roles import Role
 from muster.errors import InvalidInput
 from muster.plan.lint import ROLLBACK_MAX_AGE_DAYS
 from muster.storage import deploys, incidents, records
+from muster.storage.timeline import NewEntry
 
 #: How far back a declaration looks for deploys of the affected services.
 LOOKBACK = timedelta(hours=24)
@@ -165,32 +166,40 @@ def at_declaration(
         return False
     row = incidents.get(conn, number, viewer=None)
     assert row is not None
-    pen = Pen(conn, row.id, AUTHOR, now)
-    for deploy in recent[:LISTED]:
-        before = format_duration(occurred - deploy.deployed_at)
-        pen.write(
+    entries = [
+        NewEntry(
             EntryKind.deploy,
-            f"{_describe(deploy)}, {before} before the incident",
-            at=deploy.deployed_at,
-            data={"deploy": deploy.id, "service": deploy.service},
+            f"{_describe(deploy)}, {format_duration(occurred - deploy.deployed_at)} before "
+            "the incident",
+            deploy.deployed_at,
+            {"deploy": deploy.id, "service": deploy.service},
         )
+        for deploy in recent[:LISTED]
+    ]
     if len(recent) > LISTED:
-        pen.write(
-            EntryKind.deploy,
-            f"and {len(recent) - LISTED} earlier deploys of {', '.join(services)} in the last "
-            f"{format_duration(LOOKBACK)} (`muster deploys` lists them)",
-            data={"more": len(recent) - LISTED},
+        entries.append(
+            NewEntry(
+                EntryKind.deploy,
+                f"and {len(recent) - LISTED} earlier deploys of {', '.join(services)} in the "
+                f"last {format_duration(LOOKBACK)} (`muster deploys` lists them)",
+                now,
+                {"more": len(recent) - LISTED},
+            )
         )
     today = occurred.astimezone(pif.tz).date()
     for path in rollback_paths(pif.plan, sorted({d.service for d in recent})):
         warning = rollback_warning(path["last_tested"], today)
-        pen.write(
-            EntryKind.deploy,
-            f"rollback of {path['service']}: {path['runbook'] or 'no runbook in the plan'} "
-            f"(last tested {path['last_tested'] or 'never'})"
-            + (f"; warning: {warning}" if warning else ""),
-            data={"rollback": path, "warning": warning},
+        entries.append(
+            NewEntry(
+                EntryKind.deploy,
+                f"rollback of {path['service']}: {path['runbook'] or 'no runbook in the plan'} "
+                f"(last tested {path['last_tested'] or 'never'})"
+                + (f"; warning: {warning}" if warning else ""),
+                now,
+                {"rollback": path, "warning": warning},
+            )
         )
+    Pen(conn, row.id, AUTHOR, now).write_all(entries)
     return _offer_fixer(conn, pif, row, recent[0], occurred, now)
 
 
