@@ -3,13 +3,12 @@ alert groups waiting for a person (`muster alerts`, `muster declare-alerts GROUP
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 
 from muster.cli.client import segment
-from muster.cli.main import JsonFlag, app, call, say
+from muster.cli.main import JsonFlag, app, call, echo_json, say
 from muster.cli.render import summary
 
 integrations_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
@@ -27,7 +26,7 @@ def integrations(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         return
     found = call(ctx, "GET", "/integrations")
     if as_json:
-        typer.echo(json.dumps(found, indent=2))
+        echo_json(found)
         return
     if not found:
         typer.echo("The plan has no integrations; add one under `integrations:` in muster.yaml.")
@@ -57,7 +56,7 @@ def rotate(
     """Make a new secret; the old one stops working at once, so update the tool."""
     item = call(ctx, "POST", f"/integrations/{segment(name)}/rotate")
     if as_json:
-        typer.echo(json.dumps(item, indent=2))
+        echo_json(item)
         return
     typer.secho(f"New secret for {item['name']}; the old one no longer works.", bold=True)
     _show(item)
@@ -80,7 +79,7 @@ def alerts(
     """Alert groups, open ones first: the incident each joined, or waiting for a person."""
     groups = call(ctx, "GET", "/alerts", params={"open": not all_groups})
     if as_json:
-        typer.echo(json.dumps(groups, indent=2))
+        echo_json(groups)
         return
     if not groups:
         typer.echo("No alert groups" + ("." if all_groups else " open."))
@@ -118,7 +117,7 @@ def declare_alerts(
     }
     detail = call(ctx, "POST", f"/alert-groups/{group}/declare", body=body)
     if as_json:
-        typer.echo(json.dumps(detail, indent=2))
+        echo_json(detail)
         return
     typer.secho(f"Declared {detail['ref']} from alert group {group}.", bold=True)
     say(summary(detail))

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from muster.cli.client import incident_ref
-from muster.cli.main import Inc, JsonFlag, app, call, fail, incident_path, say
+from muster.cli.main import Inc, JsonFlag, app, call, echo_json, fail, incident_path, say
 from muster.cli.render import team_time
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2))
 
 
 @app.command()
@@ -50,7 +45,7 @@ def update(
     }
     posted = call(ctx, "POST", incident_path(incident, "updates"), body=body)
     if as_json:
-        _echo_json(posted)
+        echo_json(posted)
         return
     ref = incident_ref(incident)
     word = f" ({posted['status']})" if posted["status"] else ""
@@ -80,7 +75,7 @@ def ask(
     """Ask a question; it waits in the communicator's queue instead of interrupting the fixer."""
     asked = call(ctx, "POST", incident_path(incident, "questions"), body={"text": text})
     if as_json:
-        _echo_json(asked)
+        echo_json(asked)
         return
     typer.secho(f"{incident_ref(incident)}: question {asked['number']} is in the queue.", bold=True)
     if asked["likely_duplicates"]:
@@ -93,7 +88,7 @@ def questions(ctx: typer.Context, incident: Inc, as_json: JsonFlag = False) -> N
     """The question queue (as the fixer: only what was forwarded to you)."""
     rows = call(ctx, "GET", incident_path(incident, "questions"))
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     if not rows:
         say([("No questions.", "dim")])

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from muster.cli.main import (
-    JsonFlag,
-    app,
-    call,
-    fail,
-    no_blank_service,
-)
+from muster.cli.main import JsonFlag, app, call, echo_json, fail, no_blank_service
 
 freeze_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
 app.add_typer(
@@ -51,7 +44,7 @@ def freeze_status(
     no_blank_service(service)
     status = call(ctx, "GET", "/freeze", params={"service": service} if service else None)
     if as_json:
-        typer.echo(json.dumps(status, indent=2))
+        echo_json(status)
     elif status["frozen"]:
         for f in status["freezes"]:
             where = f["service"] or "every service"

@@ -109,9 +109,14 @@ def say(lines: list[tuple[str, str]]) -> None:
         typer.secho(text, **styles.get(style, {}))
 
 
+def echo_json(value: Any) -> None:
+    """What `--json` prints: the API's answer, indented."""
+    typer.echo(json.dumps(value, indent=2))
+
+
 def show_or_json(detail: Any, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(detail, indent=2))
+        echo_json(detail)
     else:
         say(render.incident(detail))
 
@@ -173,7 +178,7 @@ def list_(
     """Incidents, open ones first."""
     rows = call(ctx, "GET", "/incidents", params={"open": open_only})
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo_json(rows)
     else:
         say(render.listing(rows))
 
@@ -277,7 +282,7 @@ def log(
         body={"text": text, "kind": kind, "at": at, "amends": amends},
     )
     if as_json:
-        typer.echo(json.dumps(entry, indent=2))
+        echo_json(entry)
     else:
         # The answer is the entry alone (no ref), so name the incident as the user meant it.
         typer.secho(f"{incident_ref(incident)}: logged as #{entry['seq']}.", bold=True)
@@ -306,7 +311,7 @@ def decide(
         body={"decision": decision, "why": why, "at": at},
     )
     if as_json:
-        typer.echo(json.dumps(entry, indent=2))
+        echo_json(entry)
         return
     ref = incident_ref(incident)
     typer.secho(f"{ref}: decision #{entry['seq']} recorded: {decision}.", bold=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from muster.cli.client import segment
-from muster.cli.main import JsonFlag, app, call, fail, no_blank_service
+from muster.cli.main import JsonFlag, app, call, echo_json, fail, no_blank_service
 
 
 def _local(text: str | None, timezone: str) -> str:
@@ -33,7 +32,7 @@ def oncall(
     """Who is on call for each role now (overrides included), and who takes over next."""
     board = call(ctx, "GET", "/oncall", params={"at": at} if at else None)
     if as_json:
-        typer.echo(json.dumps(board, indent=2))
+        echo_json(board)
         return
     tz = board["timezone"]
     typer.secho(f"On call at {_local(board['at'], tz)} ({tz})", bold=True)
@@ -49,7 +48,7 @@ def oncall(
 def _overrides(ctx: typer.Context, as_json: bool) -> None:
     rows = call(ctx, "GET", "/overrides")
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo_json(rows)
         return
     if not rows:
         typer.echo("No overrides in force or to come.")
@@ -94,7 +93,7 @@ def override(
     body: dict[str, Any] = {"role": role, "handle": handle, "from": since, "until": until}
     row = call(ctx, "POST", "/overrides", body=body)
     if as_json:
-        typer.echo(json.dumps(row, indent=2))
+        echo_json(row)
         return
     typer.secho(
         f"Override {row['id']}: {row['handle']} is {row['role']} from {row['starts_at'][:16]}Z "
@@ -108,7 +107,7 @@ def calendar(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Calendar feed URLs of your shifts and of each role (a new secret; old URLs stop)."""
     made = call(ctx, "POST", "/calendar")
     if as_json:
-        typer.echo(json.dumps(made, indent=2))
+        echo_json(made)
         return
     typer.secho("Subscribe to these in your calendar app (keep them private):", bold=True)
     for name, url in made["feeds"].items():
@@ -140,7 +139,7 @@ def deploy(
     }
     row = call(ctx, "POST", "/deploys", body=body)
     if as_json:
-        typer.echo(json.dumps(row, indent=2))
+        echo_json(row)
         return
     what = "rollback" if row["rollback"] else "deploy"
     typer.secho(f"Recorded {what} {row['id']}: {row['service']} {row['version']}.", bold=True)
@@ -166,7 +165,7 @@ def deploys(
         params["service"] = service
     rows = call(ctx, "GET", "/deploys", params=params)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo_json(rows)
         return
     for row in rows:
         flags = "".join(

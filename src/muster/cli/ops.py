@@ -3,7 +3,6 @@ message to one destination, and the state of the outbox."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -19,7 +18,7 @@ import typer
 
 from muster.actions.base import Runtime
 from muster.cli.admin import server_runtime
-from muster.cli.main import JsonFlag, app, fail
+from muster.cli.main import JsonFlag, app, echo_json, fail
 
 notify_app = typer.Typer(no_args_is_help=True, help="Notifications: test a destination, status.")
 app.add_typer(notify_app, name="notify")
@@ -161,7 +160,7 @@ def notify_status(
             }
             for f in failing
         ]
-        typer.echo(json.dumps({**counts, "failing": rows}, indent=2))
+        echo_json({**counts, "failing": rows})
         return
     typer.echo(
         f"pending {counts['pending']} (retrying {counts['retrying']}), "
