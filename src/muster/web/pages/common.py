@@ -4,7 +4,6 @@
     SignedIn                           the session's Actor; no session -> sign in first
     Csrf                               a POST dependency: the form's or header's token must match
     read_form(request)                 the posted fields as strings (files are refused)
-    ErrorPage                          MusterError for pages: rendered as HTML, never JSON
 
 A missing or ended session raises `SignInRequired`, answered by `signin_required` below: a
 GET is redirected to /signin?next=PATH; a POST gets the sign-in page (401, or 403 for a bad

@@ -10,10 +10,10 @@ the session's CSRF token.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from muster.actions import incidents, paging, questions, record, roles, updates
@@ -21,16 +21,15 @@ from muster.errors import InvalidInput, MusterError, NotFound
 from muster.web.pages.common import (
     Csrf,
     Form,
+    Posted,
     SignedIn,
     is_htmx,
-    read_form,
     runtime,
     see_other,
 )
 from muster.web.pages.room_view import FormState, failed, show_part, show_room
 
 router = APIRouter(include_in_schema=False, dependencies=[Csrf])
-Posted = Annotated[Form, Depends(read_form)]
 
 #: The longest value each field takes, as the API's schemas allow.
 LIMITS = {"text": 10_000, "why": 10_000, "reason": 10_000, "answer": 4000}
